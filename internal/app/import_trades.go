@@ -1,0 +1,220 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wealthalloc/wealthalloc/internal/importer"
+	"github.com/wealthalloc/wealthalloc/internal/portfolio"
+	"github.com/wealthalloc/wealthalloc/internal/store"
+)
+
+// ImportResult says what an import added (or, dry, would add).
+type ImportResult struct {
+	File      string                   `json:"file"`
+	DryRun    bool                     `json:"dry_run"`
+	Rows      int                      `json:"rows"`
+	Added     int                      `json:"added"`
+	Skipped   int                      `json:"skipped"` // already stored
+	ByAction  map[portfolio.Action]int `json:"by_action"`
+	Accounts  []string                 `json:"accounts"` // names of accounts with new trades
+	From      *portfolio.Date          `json:"from,omitempty"`
+	To        *portfolio.Date          `json:"to,omitempty"`
+	OpenLots  int                      `json:"open_lots"`
+	Positions []PositionCheck          `json:"position_differences"` // Flex OpenPositions that disagree with the books
+}
+
+// PositionCheck is a broker-reported position that differs from the holdings
+// the imported history produces.
+type PositionCheck struct {
+	Account  string          `json:"account"`
+	Symbol   string          `json:"symbol"`
+	Broker   decimal.Decimal `json:"broker_quantity"`
+	Computed decimal.Decimal `json:"computed_quantity"`
+	Line     int             `json:"line"`
+}
+
+// ImportTrades adds the rows not already stored (matched by Trade.Key),
+// replays the whole history to rebuild lots, cash and holdings, and writes it
+// all in one transaction: a row the books cannot take (a sale of more than is
+// held, an unknown lot) fails the import and nothing is written. With dryRun
+// the same checks run and nothing is written either.
+func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []importer.Row, positions []importer.Position, dryRun bool) (*ImportResult, error) {
+	var res *ImportResult
+	err := p.Store.InTx(ctx, func(q *store.Queries) error {
+		res = &ImportResult{File: file, DryRun: dryRun, Rows: len(rows), ByAction: map[portfolio.Action]int{},
+			Accounts: []string{}, Positions: []PositionCheck{}}
+		accts, err := q.Accounts(ctx, p.PortfolioID)
+		if err != nil {
+			return fmt.Errorf("load accounts: %w", err)
+		}
+		keys, err := q.TradeKeys(ctx, p.PortfolioID)
+		if err != nil {
+			return fmt.Errorf("load trade keys: %w", err)
+		}
+		byID := make(map[string]*importer.Row, len(rows))
+		fresh := make([]portfolio.Trade, 0, len(rows))
+		touched := map[string]bool{}
+		for i := range rows {
+			t := rows[i].Trade
+			if _, dup := keys[t.Key]; dup {
+				res.Skipped++
+				continue
+			}
+			byID[t.ID] = &rows[i]
+			fresh = append(fresh, t)
+			res.ByAction[t.Action]++
+			touched[t.AccountID] = true
+			d := t.Date
+			if res.From == nil || d < *res.From {
+				res.From = &d
+			}
+			if res.To == nil || d > *res.To {
+				res.To = &d
+			}
+		}
+		res.Added = len(fresh)
+		names := accountNames(accts)
+		for id := range touched {
+			res.Accounts = append(res.Accounts, names[id])
+		}
+		sort.Strings(res.Accounts)
+
+		stored, err := q.Trades(ctx, p.PortfolioID)
+		if err != nil {
+			return fmt.Errorf("load trades: %w", err)
+		}
+		all := append(stored, fresh...)
+		ledger, err := portfolio.Replay(accts, all)
+		if err != nil {
+			return bookingFailure(err, file, byID, names)
+		}
+		res.OpenLots = len(ledger.OpenLots())
+		res.Positions = checkPositions(positions, portfolio.Holdings(ledger.OpenLots()), names)
+		if dryRun || len(fresh) == 0 {
+			return nil
+		}
+		if err := q.InsertTrades(ctx, p.UserID, fresh); err != nil {
+			return fmt.Errorf("store trades: %w", err)
+		}
+		if err := p.writeDerived(ctx, q, ledger); err != nil {
+			return err
+		}
+		return q.AppendEvent(ctx, store.Event{UserID: p.UserID, PortfolioID: p.PortfolioID,
+			Kind: "trades.imported", Subject: file, Data: map[string]any{
+				"added": res.Added, "skipped": res.Skipped, "by_action": res.ByAction}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (p *Portfolio) writeDerived(ctx context.Context, q *store.Queries, l *portfolio.Ledger) error {
+	lots := l.Lots()
+	err := q.ReplaceDerived(ctx, p.UserID, p.PortfolioID, store.Derived{
+		Lots:      lots,
+		Disposals: l.Disposals(),
+		Holdings:  portfolio.Holdings(lots),
+		Cash:      l.Cash(),
+	})
+	if err != nil {
+		return fmt.Errorf("store lots: %w", err)
+	}
+	return nil
+}
+
+func accountNames(accts []portfolio.Account) map[string]string {
+	m := make(map[string]string, len(accts))
+	for _, a := range accts {
+		m[a.ID] = a.Name
+	}
+	return m
+}
+
+// bookingFailure points a ledger error at the file row that caused it. When
+// the failing trade was stored earlier, the new rows changed history under it
+// (e.g. a back-dated sale), and the error says so.
+func bookingFailure(err error, file string, byID map[string]*importer.Row, names map[string]string) error {
+	var be *portfolio.BookingError
+	if !errors.As(err, &be) {
+		return fmt.Errorf("replay trades: %w", err)
+	}
+	msg := be.Err.Error()
+	for id, name := range names {
+		msg = strings.ReplaceAll(msg, id, fmt.Sprintf("%q", name))
+	}
+	row, ok := byID[be.TradeID]
+	if !ok {
+		return fmt.Errorf("%s: the new rows make stored trade %s invalid: %s: %s", file, be.TradeID, be.Field, msg)
+	}
+	return row.ErrorAt(file, be.Field, fieldValue(row.Trade, be.Field), msg)
+}
+
+func fieldValue(t portfolio.Trade, field string) string {
+	switch field {
+	case "quantity":
+		return t.Quantity.String()
+	case "price":
+		return t.Price.String()
+	case "amount":
+		return t.Amount.String()
+	case "fees":
+		return t.Fees.String()
+	case "symbol":
+		return t.Symbol
+	case "id":
+		return t.ID
+	case "lots":
+		parts := make([]string, len(t.Lots))
+		for i, l := range t.Lots {
+			parts[i] = l.LotID
+			if !l.Quantity.IsZero() {
+				parts[i] += ":" + l.Quantity.String()
+			}
+		}
+		return strings.Join(parts, ";")
+	}
+	return ""
+}
+
+func checkPositions(reported []importer.Position, holdings []portfolio.Holding, names map[string]string) []PositionCheck {
+	out := []PositionCheck{}
+	if len(reported) == 0 {
+		return out
+	}
+	computed := map[[2]string]decimal.Decimal{}
+	for _, h := range holdings {
+		computed[[2]string{h.AccountID, h.Symbol}] = h.Quantity
+	}
+	seen := map[[2]string]bool{}
+	for _, r := range reported {
+		k := [2]string{r.AccountID, r.Symbol}
+		seen[k] = true
+		if c := computed[k]; !c.Equal(r.Quantity) {
+			out = append(out, PositionCheck{Account: names[r.AccountID], Symbol: r.Symbol, Broker: r.Quantity, Computed: c, Line: r.Line})
+		}
+	}
+	// A holding the broker did not report, in an account the report covers.
+	covered := map[string]bool{}
+	for _, r := range reported {
+		covered[r.AccountID] = true
+	}
+	for k, q := range computed {
+		if covered[k[0]] && !seen[k] && !q.IsZero() {
+			out = append(out, PositionCheck{Account: names[k[0]], Symbol: k[1], Broker: decimal.Zero, Computed: q})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].Symbol < out[j].Symbol
+	})
+	return out
+}

@@ -1,0 +1,94 @@
+// Package demo implements `wealthalloc demo`.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
+	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
+	"github.com/wealthalloc/wealthalloc/internal/demo"
+	"github.com/wealthalloc/wealthalloc/internal/portfolio"
+)
+
+// Options are the inputs of `demo`.
+type Options struct {
+	Factory *cmdutil.Factory
+	Reset   bool
+}
+
+// NewCmd returns the demo command; runF replaces the behaviour in tests.
+func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build a demo portfolio from real bundled prices and show its holdings",
+		Long: `Build a demo database — its own file, never yours — with a taxable account
+and an IRA, real daily prices of MSFT, IBM, SBUX, AAPL and the S&P 500 from
+2007 to 2016, and a sample history with a wash sale across accounts and
+losses to harvest, then show the holdings at --as-of (default 2008-11-20).
+
+The database is kept, so other commands can be tried on it with --db.`,
+		Example: `  wealthalloc demo
+  wealthalloc demo --as-of 2009-03-09
+  wealthalloc demo --reset`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Reset, "reset", false, "delete the demo database and build it again")
+	return cmd
+}
+
+// Run builds the demo database if needed and prints its holdings.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	path := f.Global.DB
+	if path == "" {
+		paths, err := f.Paths()
+		if err != nil {
+			return err
+		}
+		path = paths.DemoDB()
+	}
+	if cmdutil.IsPostgres(path) {
+		return cmdutil.FlagErrorf("--db: the demo builds a SQLite file; give a file path, not %s", cmdutil.RedactDSN(path))
+	}
+	if opts.Reset {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("reset demo: %w", err)
+			}
+		}
+	}
+	p, err := f.OpenPortfolio(ctx, path)
+	if err != nil {
+		return err
+	}
+	built, err := p.BuildDemo(ctx)
+	if err != nil {
+		return err
+	}
+	if f.Global.AsOf == "" {
+		f.Global.AsOf = demo.AsOf.String()
+	}
+	f.Global.DB = path
+	if err := holdings.Run(ctx, &holdings.Options{Factory: f, GroupBy: portfolio.BySymbol}); err != nil {
+		return err
+	}
+	what := "demo database"
+	if built {
+		what = "built demo database"
+	}
+	fmt.Fprintf(f.IO.ErrOut, "\n%s: %s (as of %s)\ntry: wealthalloc holdings --db %s --as-of %s --group-by lot\n",
+		what, path, f.Global.AsOf, path, f.Global.AsOf)
+	return nil
+}
