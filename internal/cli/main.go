@@ -47,7 +47,7 @@ func Run(ctx context.Context, args []string, io *iostreams.IOStreams) int {
 // report prints err once, in the form its type calls for, and picks the exit code.
 func report(w io.Writer, cmd *cobra.Command, err error, log *slog.Logger) int {
 	log.Debug("command failed", "err", err)
-	var exitErr *cmdutil.ExitError
+	var exitErr *cmdutil.CodeError
 	if errors.As(err, &exitErr) && exitErr.Err == nil {
 		return exitErr.Code
 	}

@@ -31,7 +31,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyGlobal(f)
+			return applyGlobal(f, cmd.Flags().Changed("color"))
 		},
 	}
 	g := &f.Global
@@ -59,10 +59,18 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 	return root
 }
 
-func applyGlobal(f *cmdutil.Factory) error {
+// applyGlobal checks the global flags and applies the ones that configure
+// the process. --color falls back to display.color from the config file when
+// not given (flag > file > default).
+func applyGlobal(f *cmdutil.Factory, colorFlagSet bool) error {
 	g := f.Global
 	if _, err := output.ParseFormat(g.Output); err != nil {
 		return &cmdutil.FlagError{Err: fmt.Errorf("--output: %w", err)}
+	}
+	if !colorFlagSet {
+		if c, err := f.Config(); err == nil && c.Display.Color != "" {
+			g.Color = c.Display.Color
+		}
 	}
 	switch m := iostreams.ColorMode(g.Color); m {
 	case iostreams.ColorAuto, iostreams.ColorAlways, iostreams.ColorNever:

@@ -29,21 +29,21 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
-// ExitError carries a specific exit code. With a nil Err nothing is printed
+// CodeError carries a specific exit code. With a nil Err nothing is printed
 // (the command already said what it had to, e.g. `--exit-code` found something).
-type ExitError struct {
+type CodeError struct {
 	Code int
 	Err  error
 }
 
-func (e *ExitError) Error() string {
+func (e *CodeError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("exit %d", e.Code)
 	}
 	return e.Err.Error()
 }
 
-func (e *ExitError) Unwrap() error { return e.Err }
+func (e *CodeError) Unwrap() error { return e.Err }
 
 // ErrCancelled is returned when the user declines a prompt.
 var ErrCancelled = errors.New("cancelled")

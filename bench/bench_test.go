@@ -1,0 +1,153 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wealthalloc/wealthalloc/internal/cli"
+	"github.com/wealthalloc/wealthalloc/internal/iostreams"
+)
+
+// binary is the wealthalloc binary built once for the process benchmarks.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := func() int {
+		if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+			dir, err := os.MkdirTemp("", "wealthalloc-bench")
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			binary = filepath.Join(dir, "wealthalloc")
+			build := exec.Command("go", "build", "-o", binary, "../cmd/wealthalloc")
+			build.Stderr = os.Stderr
+			if err := build.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "build:", err)
+				return 1
+			}
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// run executes one command line in-process and fails the benchmark on a non-zero exit.
+func run(tb testing.TB, args ...string) string {
+	tb.Helper()
+	io, _, out, errOut := iostreams.Test()
+	if code := cli.Run(context.Background(), args, io); code != 0 {
+		tb.Fatalf("wealthalloc %s: exit %d\n%s", strings.Join(args, " "), code, errOut)
+	}
+	return out.String()
+}
+
+// setup creates a database with the two accounts the generators use.
+func setup(tb testing.TB, dir string) string {
+	tb.Helper()
+	tb.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "cfg"))
+	tb.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	db := filepath.Join(dir, "bench.db")
+	run(tb, "init", "--db", db)
+	run(tb, "accounts", "add", "taxable", "--type", "taxable", "--db", db)
+	run(tb, "accounts", "add", "ira", "--type", "traditional_ira", "--db", db)
+	return db
+}
+
+func writeFile(tb testing.TB, path string, fill func(*bytes.Buffer) error) {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := fill(&buf); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestGeneratedTradesImport proves the generators make files that import,
+// so the benchmarks measure real work.
+func TestGeneratedTradesImport(t *testing.T) {
+	dir := t.TempDir()
+	db := setup(t, dir)
+	file := filepath.Join(dir, "trades.csv")
+	writeFile(t, file, func(b *bytes.Buffer) error { return WriteTrades(b, 2000) })
+	out := run(t, "import", "trades", file, "--db", db)
+	if !strings.Contains(out, "added 2000 of 2000 rows") {
+		t.Errorf("import output = %q; want all 2000 rows added", out)
+	}
+	lots := filepath.Join(dir, "lots.csv")
+	var prices string
+	writeFile(t, lots, func(b *bytes.Buffer) (err error) { prices, err = WriteLots(b, 500); return err })
+	pfile := filepath.Join(dir, "prices.csv")
+	writeFile(t, pfile, func(b *bytes.Buffer) error { _, err := b.WriteString(prices); return err })
+	db2 := setup(t, filepath.Join(dir, "two"))
+	run(t, "import", "trades", lots, "--db", db2)
+	run(t, "import", "prices", pfile, "--db", db2)
+	out = run(t, "holdings", "-o", "csv", "--group-by", "lot", "--as-of", "2025-01-20", "--db", db2)
+	if n := strings.Count(out, "\n") - 1; n != 500 {
+		t.Errorf("holdings by lot has %d rows; want 500", n)
+	}
+}
+
+// BenchmarkImportTrades100k imports 100,000 CSV trades into a fresh SQLite
+// file per iteration, in-process (parse, replay, write). Target ≥ 100,000 trades/s.
+func BenchmarkImportTrades100k(b *testing.B) {
+	const n = 100_000
+	dir := b.TempDir()
+	file := filepath.Join(dir, "trades.csv")
+	writeFile(b, file, func(buf *bytes.Buffer) error { return WriteTrades(buf, n) })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := setup(b, filepath.Join(dir, fmt.Sprint(i)))
+		b.StartTimer()
+		run(b, "import", "trades", file, "--db", db)
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "trades/s")
+}
+
+// BenchmarkProcessVersion is the baseline for the process benchmarks: the
+// cost of starting the binary at all on this machine, in this run.
+func BenchmarkProcessVersion(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if out, err := exec.Command(binary, "version").CombinedOutput(); err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+	}
+}
+
+// BenchmarkProcessHoldings10kLots runs `wealthalloc holdings -o json` as a
+// whole process over a database of 10,000 open lots. Target ≤ 60 ms.
+func BenchmarkProcessHoldings10kLots(b *testing.B) {
+	dir := b.TempDir()
+	db := setup(b, dir)
+	lots := filepath.Join(dir, "lots.csv")
+	var prices string
+	writeFile(b, lots, func(buf *bytes.Buffer) (err error) { prices, err = WriteLots(buf, 10_000); return err })
+	pfile := filepath.Join(dir, "prices.csv")
+	writeFile(b, pfile, func(buf *bytes.Buffer) error { _, err := buf.WriteString(prices); return err })
+	run(b, "import", "trades", lots, "--db", db)
+	run(b, "import", "prices", pfile, "--db", db)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(binary, "holdings", "-o", "json", "--db", db, "--as-of", "2025-01-20")
+		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "cfg"))
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("holdings: %v", err)
+		}
+		if !bytes.Contains(out, []byte(`"group_by": "symbol"`)) {
+			b.Fatalf("holdings output is not the JSON document: %.200s", out)
+		}
+	}
+}
