@@ -1,16 +1,5 @@
 package portfolio
 
-// This file fixes the ledger's API; ledger.go implements it.
-//
-//	func NewLedger(accounts []Account) *Ledger
-//	func Replay(accounts []Account, trades []Trade) (*Ledger, error)
-//	func (l *Ledger) Apply(t Trade) error
-//	func (l *Ledger) Lots() []Lot            // open and closed
-//	func (l *Ledger) OpenLots() []Lot
-//	func (l *Ledger) Disposals() []Disposal
-//	func (l *Ledger) Cash() map[string]decimal.Decimal // by account ID
-//	func Holdings(lots []Lot) []Holding
-
 import (
 	"fmt"
 
