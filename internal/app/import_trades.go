@@ -153,7 +153,7 @@ func bookingFailure(err error, file string, byID map[string]*importer.Row, names
 	if !ok {
 		return fmt.Errorf("%s: the new rows make stored trade %s invalid: %s: %s", file, be.TradeID, be.Field, msg)
 	}
-	return row.ErrorAt(file, be.Field, fieldValue(row.Trade, be.Field), msg)
+	return row.ErrorAt(file, be.Field, fieldValue(row.Trade, be.Field), "a row the books can take: "+msg)
 }
 
 func fieldValue(t portfolio.Trade, field string) string {

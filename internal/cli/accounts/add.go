@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
+	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 )
 
@@ -69,7 +70,7 @@ func runAdd(ctx context.Context, opts *AddOptions) error {
 	if err != nil {
 		return err
 	}
-	if pr.Format != "table" || !opts.Factory.IO.IsStdoutTTY() {
+	if pr.Format != output.FormatTable {
 		return pr.Print(table([]portfolio.Account{a}), toJSON(a))
 	}
 	fmt.Fprintf(opts.Factory.IO.Out, "added account %q (%s, %s, lots %s)\n", a.Name, a.TaxType, a.Broker, a.LotMethod)
