@@ -12,7 +12,7 @@ import (
 // stored lots, which describe the books after every trade.
 func (q *Queries) LastTradeDate(ctx context.Context, portfolioID string) (*portfolio.Date, error) {
 	var s sql.NullString
-	err := q.db.QueryRowContext(ctx, `SELECT MAX(trade_date) FROM trades WHERE portfolio_id = $1`, portfolioID).Scan(&s)
+	err := q.db.QueryRowContext(ctx, `SELECT MAX(trade_date) FROM trades WHERE `+byPortfolio, portfolioID).Scan(&s)
 	if err != nil {
 		return nil, wrapErr("last trade date", err)
 	}

@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// migrationsFS holds one directory of goose migrations per dialect; files
+// with the same version number must describe the same schema.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrationsFS embed.FS
+
+// migrate applies every pending migration of the dialect.
+func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+string(d))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var (
+		gd   goose.Dialect
+		opts = []goose.ProviderOption{goose.WithLogger(goose.NopLogger()), goose.WithDisableGlobalRegistry(true)}
+	)
+	switch d {
+	case SQLite:
+		gd = goose.DialectSQLite3
+	case Postgres:
+		gd = goose.DialectPostgres
+		// A lock row rather than an advisory lock, which CockroachDB lacks,
+		// so that serve instances starting together migrate once.
+		l, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300))
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		opts = append(opts, goose.WithLocker(l))
+	default:
+		return fmt.Errorf("migrate: unknown dialect %q", d)
+	}
+	p, err := goose.NewProvider(gd, db, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s schema: %w", d, err)
+	}
+	return nil
+}

@@ -1,0 +1,258 @@
+-- Initial schema (PostgreSQL, CockroachDB). Keep in step with ../sqlite/00001_init.sql:
+-- the two differ only in types (TIMESTAMP text vs TIMESTAMPTZ, TEXT vs JSONB,
+-- BLOB vs BYTEA) and in SQLite's WITHOUT ROWID.
+--
+-- Conventions: ids are UUIDv7 text made in Go; every tenant row carries
+-- user_id (indexed); quantities are BIGINT ×1e8 and money/prices BIGINT ×1e6;
+-- civil dates are TEXT 'YYYY-MM-DD'; timestamps are UTC.
+
+-- +goose Up
+CREATE TABLE users (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE CHECK (name <> ''),
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE portfolios (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (id),
+    name       TEXT NOT NULL CHECK (name <> ''),
+    created_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (user_id, name)
+);
+
+CREATE TABLE external_accounts (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    portfolio_id TEXT NOT NULL REFERENCES portfolios (id),
+    name         TEXT NOT NULL CHECK (name <> ''),
+    broker       TEXT NOT NULL DEFAULT '',
+    number       TEXT NOT NULL DEFAULT '',
+    tax_type     TEXT NOT NULL CHECK (tax_type IN ('taxable', 'traditional_ira', 'roth_ira', 'spouse_taxable')),
+    lot_method   TEXT NOT NULL CHECK (lot_method IN ('fifo', 'lifo', 'hifo')),
+    created_at   TIMESTAMPTZ NOT NULL,
+    UNIQUE (portfolio_id, name)
+);
+CREATE INDEX external_accounts_user_id ON external_accounts (user_id);
+
+-- trades: imported history and, later, orders placed through the broker
+-- (status, broker_* ids). trade_key makes re-imports idempotent: it is
+-- unique per portfolio. The unique key leads with user_id so that it also
+-- serves as the user_id index (one index fewer to maintain on bulk imports);
+-- queries by portfolio look the user up first to use it.
+-- lots holds a SELL's specific-lot picks as "LOTID:QTY;LOTID".
+CREATE TABLE trades (
+    id              TEXT PRIMARY KEY,
+    user_id         TEXT NOT NULL REFERENCES users (id),
+    portfolio_id    TEXT NOT NULL REFERENCES portfolios (id),
+    account_id      TEXT NOT NULL REFERENCES external_accounts (id),
+    trade_date      TEXT NOT NULL,
+    action          TEXT NOT NULL CHECK (action IN ('BUY', 'SELL', 'DIVIDEND', 'REINVEST', 'SPLIT', 'DEPOSIT', 'WITHDRAWAL', 'FEE', 'INTEREST')),
+    symbol          TEXT NOT NULL,
+    quantity        BIGINT NOT NULL,
+    price           BIGINT NOT NULL,
+    fees            BIGINT NOT NULL,
+    amount          BIGINT NOT NULL,
+    currency        TEXT NOT NULL,
+    lots            TEXT NOT NULL,
+    note            TEXT NOT NULL,
+    trade_key       TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'submitted', 'partially_filled', 'filled', 'cancelled', 'rejected')),
+    broker_order_id TEXT,
+    broker_perm_id  TEXT,
+    broker_exec_id  TEXT,
+    created_at      TIMESTAMPTZ NOT NULL,
+    updated_at      TIMESTAMPTZ NOT NULL,
+    UNIQUE (user_id, portfolio_id, trade_key)
+);
+
+-- lots, lot_disposals, holdings and cash_balances are derived from trades by
+-- the ledger and replaced as a whole per portfolio; nothing else may
+-- reference them with a foreign key. Like trades, their portfolio indexes
+-- lead with user_id and double as the user_id index.
+CREATE TABLE lots (
+    id                     TEXT PRIMARY KEY,
+    user_id                TEXT NOT NULL REFERENCES users (id),
+    portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
+    account_id             TEXT NOT NULL REFERENCES external_accounts (id),
+    symbol                 TEXT NOT NULL,
+    open_trade_id          TEXT NOT NULL,
+    date_acquired          TEXT NOT NULL,
+    adjusted_date_acquired TEXT NOT NULL,
+    original_quantity      BIGINT NOT NULL,
+    quantity               BIGINT NOT NULL,
+    original_basis         BIGINT NOT NULL,
+    cost_basis             BIGINT NOT NULL,
+    adjusted_basis         BIGINT NOT NULL,
+    closed_date            TEXT,
+    updated_at             TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX lots_portfolio ON lots (user_id, portfolio_id, account_id, symbol, date_acquired, id);
+
+CREATE TABLE lot_disposals (
+    id                     TEXT PRIMARY KEY,
+    user_id                TEXT NOT NULL REFERENCES users (id),
+    portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
+    seq                    BIGINT NOT NULL,
+    sell_trade_id          TEXT NOT NULL,
+    lot_id                 TEXT NOT NULL REFERENCES lots (id),
+    account_id             TEXT NOT NULL REFERENCES external_accounts (id),
+    symbol                 TEXT NOT NULL,
+    quantity               BIGINT NOT NULL,
+    date_acquired          TEXT NOT NULL,
+    adjusted_date_acquired TEXT NOT NULL,
+    date_sold              TEXT NOT NULL,
+    proceeds               BIGINT NOT NULL,
+    cost_basis             BIGINT NOT NULL,
+    adjusted_basis         BIGINT NOT NULL,
+    updated_at             TIMESTAMPTZ NOT NULL,
+    UNIQUE (user_id, portfolio_id, seq)
+);
+CREATE INDEX lot_disposals_lot_id ON lot_disposals (lot_id);
+
+CREATE TABLE holdings (
+    id             TEXT PRIMARY KEY,
+    user_id        TEXT NOT NULL REFERENCES users (id),
+    portfolio_id   TEXT NOT NULL REFERENCES portfolios (id),
+    account_id     TEXT NOT NULL REFERENCES external_accounts (id),
+    symbol         TEXT NOT NULL,
+    quantity       BIGINT NOT NULL,
+    cost_basis     BIGINT NOT NULL,
+    adjusted_basis BIGINT NOT NULL,
+    lot_count      BIGINT NOT NULL,
+    first_acquired TEXT NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    UNIQUE (user_id, portfolio_id, account_id, symbol)
+);
+
+CREATE TABLE cash_balances (
+    account_id   TEXT PRIMARY KEY REFERENCES external_accounts (id),
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    portfolio_id TEXT NOT NULL REFERENCES portfolios (id),
+    amount       BIGINT NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX cash_balances_portfolio ON cash_balances (user_id, portfolio_id);
+
+-- prices: shared market data (no tenant), one row per symbol and day.
+-- Prices ×1e6, volume ×1e8; only close_price is required.
+CREATE TABLE prices (
+    symbol      TEXT NOT NULL,
+    price_date  TEXT NOT NULL,
+    open_price  BIGINT,
+    high_price  BIGINT,
+    low_price   BIGINT,
+    close_price BIGINT NOT NULL,
+    adj_close   BIGINT,
+    volume      BIGINT,
+    updated_at  TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (symbol, price_date)
+);
+
+CREATE TABLE educational_videos (
+    id               TEXT PRIMARY KEY,
+    slug             TEXT NOT NULL UNIQUE,
+    title            TEXT NOT NULL,
+    url              TEXT NOT NULL,
+    topic            TEXT NOT NULL DEFAULT '',
+    description      TEXT NOT NULL DEFAULT '',
+    duration_seconds BIGINT NOT NULL DEFAULT 0,
+    created_at       TIMESTAMPTZ NOT NULL
+);
+
+-- model_artifacts: trained model weights, versioned; user_id is NULL for a
+-- model shared by every user.
+CREATE TABLE model_artifacts (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT REFERENCES users (id),
+    name       TEXT NOT NULL,
+    version    BIGINT NOT NULL,
+    format     TEXT NOT NULL,
+    params     JSONB,
+    metrics    JSONB,
+    weights    BYTEA NOT NULL,
+    sha256     TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (name, version)
+);
+CREATE INDEX model_artifacts_user_id ON model_artifacts (user_id);
+
+-- ai_recommendations: confidence is BIGINT ×1e6 in [0, 1].
+CREATE TABLE ai_recommendations (
+    id                TEXT PRIMARY KEY,
+    user_id           TEXT NOT NULL REFERENCES users (id),
+    portfolio_id      TEXT NOT NULL REFERENCES portfolios (id),
+    account_id        TEXT REFERENCES external_accounts (id),
+    kind              TEXT NOT NULL,
+    action            TEXT NOT NULL,
+    symbol            TEXT NOT NULL DEFAULT '',
+    quantity          BIGINT,
+    confidence        BIGINT NOT NULL CHECK (confidence BETWEEN 0 AND 1000000),
+    rationale         TEXT NOT NULL DEFAULT '',
+    video_id          TEXT REFERENCES educational_videos (id),
+    model_artifact_id TEXT REFERENCES model_artifacts (id),
+    status            TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'accepted', 'dismissed', 'expired')),
+    created_at        TIMESTAMPTZ NOT NULL,
+    updated_at        TIMESTAMPTZ NOT NULL,
+    expires_at        TIMESTAMPTZ
+);
+CREATE INDEX ai_recommendations_user_id ON ai_recommendations (user_id);
+CREATE INDEX ai_recommendations_portfolio ON ai_recommendations (portfolio_id, status);
+
+-- tax_harvests: a loss-harvest opportunity and what became of it. lot_id is
+-- not a foreign key: lots are derived and replaced.
+CREATE TABLE tax_harvests (
+    id                 TEXT PRIMARY KEY,
+    user_id            TEXT NOT NULL REFERENCES users (id),
+    portfolio_id       TEXT NOT NULL REFERENCES portfolios (id),
+    account_id         TEXT NOT NULL REFERENCES external_accounts (id),
+    symbol             TEXT NOT NULL,
+    lot_id             TEXT,
+    quantity           BIGINT NOT NULL,
+    unrealized_loss    BIGINT NOT NULL,
+    replacement_symbol TEXT NOT NULL DEFAULT '',
+    status             TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'executed', 'dismissed', 'expired')),
+    detected_on        TEXT NOT NULL,
+    executed_on        TEXT,
+    sell_trade_id      TEXT,
+    buy_trade_id       TEXT,
+    realized_loss      BIGINT,
+    wash_sale_until    TEXT,
+    note               TEXT NOT NULL DEFAULT '',
+    created_at         TIMESTAMPTZ NOT NULL,
+    updated_at         TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX tax_harvests_user_id ON tax_harvests (user_id);
+CREATE INDEX tax_harvests_portfolio ON tax_harvests (portfolio_id, status);
+
+-- events: append-only audit log of every state change. user_id is NULL for
+-- system events; portfolio_id is no foreign key so the log outlives what it
+-- describes.
+CREATE TABLE events (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT REFERENCES users (id),
+    portfolio_id TEXT,
+    kind         TEXT NOT NULL,
+    subject      TEXT NOT NULL,
+    data         JSONB,
+    created_at   TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX events_user_id ON events (user_id);
+CREATE INDEX events_portfolio ON events (portfolio_id, created_at);
+
+-- +goose Down
+DROP TABLE events;
+DROP TABLE tax_harvests;
+DROP TABLE ai_recommendations;
+DROP TABLE model_artifacts;
+DROP TABLE educational_videos;
+DROP TABLE prices;
+DROP TABLE cash_balances;
+DROP TABLE holdings;
+DROP TABLE lot_disposals;
+DROP TABLE lots;
+DROP TABLE trades;
+DROP TABLE external_accounts;
+DROP TABLE portfolios;
+DROP TABLE users;
