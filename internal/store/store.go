@@ -137,7 +137,7 @@ func openPostgres(dsn string) (*Store, error) {
 
 // sqliteParams are always set; the caller's parameters come after them.
 const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	"&_pragma=synchronous(NORMAL)&_pragma=page_size(16384)&_pragma=cache_size(-131072)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite"
 
 func openSQLite(dsn string) (*Store, error) {
 	path, query, err := sqlitePath(dsn)

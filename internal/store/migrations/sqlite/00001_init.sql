@@ -64,7 +64,7 @@ CREATE TABLE trades (
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL,
     UNIQUE (user_id, portfolio_id, trade_key)
-);
+) WITHOUT ROWID;
 
 -- lots, lot_disposals, holdings and cash_balances are derived from trades by
 -- the ledger and replaced as a whole per portfolio; nothing else may
@@ -86,7 +86,7 @@ CREATE TABLE lots (
     adjusted_basis         BIGINT NOT NULL,
     closed_date            TEXT,
     updated_at             TIMESTAMP NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX lots_portfolio ON lots (user_id, portfolio_id, account_id, symbol, date_acquired, id);
 
 CREATE TABLE lot_disposals (
@@ -107,7 +107,7 @@ CREATE TABLE lot_disposals (
     adjusted_basis         BIGINT NOT NULL,
     updated_at             TIMESTAMP NOT NULL,
     UNIQUE (user_id, portfolio_id, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX lot_disposals_lot_id ON lot_disposals (lot_id);
 
 CREATE TABLE holdings (
