@@ -129,6 +129,16 @@ func BenchmarkProcessVersion(b *testing.B) {
 // BenchmarkProcessHoldings10kLots runs `wealthalloc holdings -o json` as a
 // whole process over a database of 10,000 open lots. Target ≤ 60 ms.
 func BenchmarkProcessHoldings10kLots(b *testing.B) {
+	benchProcessHoldings(b, "symbol")
+}
+
+// BenchmarkProcessHoldingsByLot10kLots is the same with --group-by lot,
+// which reads and prints every lot.
+func BenchmarkProcessHoldingsByLot10kLots(b *testing.B) {
+	benchProcessHoldings(b, "lot")
+}
+
+func benchProcessHoldings(b *testing.B, groupBy string) {
 	dir := b.TempDir()
 	db := setup(b, dir)
 	lots := filepath.Join(dir, "lots.csv")
@@ -140,14 +150,32 @@ func BenchmarkProcessHoldings10kLots(b *testing.B) {
 	run(b, "import", "prices", pfile, "--db", db)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		cmd := exec.Command(binary, "holdings", "-o", "json", "--db", db, "--as-of", "2025-01-20")
+		cmd := exec.Command(binary, "holdings", "-o", "json", "--group-by", groupBy, "--db", db, "--as-of", "2025-01-20")
 		cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Join(dir, "cfg"))
 		out, err := cmd.Output()
 		if err != nil {
 			b.Fatalf("holdings: %v", err)
 		}
-		if !bytes.Contains(out, []byte(`"group_by": "symbol"`)) {
+		if !bytes.Contains(out, []byte(`"group_by": "`+groupBy+`"`)) {
 			b.Fatalf("holdings output is not the JSON document: %.200s", out)
 		}
+	}
+}
+
+// BenchmarkHoldings10kLots is the in-process part of the process benchmark:
+// open, migrate check, load, value and print, without process start-up.
+func BenchmarkHoldings10kLots(b *testing.B) {
+	dir := b.TempDir()
+	db := setup(b, dir)
+	lots := filepath.Join(dir, "lots.csv")
+	var prices string
+	writeFile(b, lots, func(buf *bytes.Buffer) (err error) { prices, err = WriteLots(buf, 10_000); return err })
+	pfile := filepath.Join(dir, "prices.csv")
+	writeFile(b, pfile, func(buf *bytes.Buffer) error { _, err := buf.WriteString(prices); return err })
+	run(b, "import", "trades", lots, "--db", db)
+	run(b, "import", "prices", pfile, "--db", db)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run(b, "holdings", "-o", "json", "--db", db, "--as-of", "2025-01-20")
 	}
 }

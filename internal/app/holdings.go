@@ -10,10 +10,12 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/store"
 )
 
-// Valuation prices the portfolio at asOf. Stored lots are the books after
-// every trade; when asOf is before the last trade the history is replayed up
-// to asOf instead, so a past date shows what was held then.
-func (p *Portfolio) Valuation(ctx context.Context, asOf portfolio.Date) (portfolio.Valuation, []portfolio.Account, error) {
+// Valuation prices the portfolio at asOf, lot by lot when byLot, else by
+// holding (one row per account and symbol, which is all the summed views
+// need). The stored books describe the portfolio after every trade; when
+// asOf is before the last trade the history is replayed up to asOf instead,
+// so a past date shows what was held then.
+func (p *Portfolio) Valuation(ctx context.Context, asOf portfolio.Date, byLot bool) (portfolio.Valuation, []portfolio.Account, error) {
 	var (
 		v     portfolio.Valuation
 		accts []portfolio.Account
@@ -23,7 +25,7 @@ func (p *Portfolio) Valuation(ctx context.Context, asOf portfolio.Date) (portfol
 		if accts, err = q.Accounts(ctx, p.PortfolioID); err != nil {
 			return fmt.Errorf("load accounts: %w", err)
 		}
-		lots, cash, err := p.booksAsOf(ctx, q, accts, asOf)
+		lots, holdings, cash, err := p.booksAsOf(ctx, q, accts, asOf, byLot)
 		if err != nil {
 			return err
 		}
@@ -35,45 +37,65 @@ func (p *Portfolio) Valuation(ctx context.Context, asOf portfolio.Date) (portfol
 				list = append(list, l.Symbol)
 			}
 		}
+		for _, h := range holdings {
+			if !syms[h.Symbol] {
+				syms[h.Symbol] = true
+				list = append(list, h.Symbol)
+			}
+		}
 		prices, err := q.LatestPrices(ctx, list, asOf)
 		if err != nil {
 			return fmt.Errorf("load prices: %w", err)
 		}
-		v = portfolio.Value(asOf, lots, cash, prices)
+		if holdings != nil {
+			v = portfolio.ValueHoldings(asOf, holdings, cash, prices)
+		} else {
+			v = portfolio.Value(asOf, lots, cash, prices)
+		}
 		return nil
 	})
 	return v, accts, err
 }
 
-func (p *Portfolio) booksAsOf(ctx context.Context, q *store.Queries, accts []portfolio.Account, asOf portfolio.Date) ([]portfolio.Lot, map[string]decimal.Decimal, error) {
-	last, err := q.LastTradeDate(ctx, p.PortfolioID)
+// booksAsOf returns the open lots (byLot) or the holdings, and the cash, as
+// they stood at asOf. Exactly one of lots and holdings is non-nil.
+func (p *Portfolio) booksAsOf(ctx context.Context, q *store.Queries, accts []portfolio.Account, asOf portfolio.Date, byLot bool) (
+	lots []portfolio.Lot, holdings []portfolio.Holding, cash map[string]decimal.Decimal, err error) {
+	through, err := q.BooksThrough(ctx, p.PortfolioID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("load trades: %w", err)
+		return nil, nil, nil, fmt.Errorf("load books date: %w", err)
 	}
-	if last == nil || *last <= asOf {
-		lots, err := q.Lots(ctx, p.PortfolioID, true)
+	if through != nil && *through > asOf {
+		trades, err := q.Trades(ctx, p.PortfolioID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("load lots: %w", err)
+			return nil, nil, nil, fmt.Errorf("load trades: %w", err)
 		}
-		cash, err := q.Cash(ctx, p.PortfolioID)
+		upto := trades[:0]
+		for _, t := range trades {
+			if t.Date <= asOf {
+				upto = append(upto, t)
+			}
+		}
+		l, err := portfolio.Replay(accts, upto)
 		if err != nil {
-			return nil, nil, fmt.Errorf("load cash: %w", err)
+			return nil, nil, nil, fmt.Errorf("replay trades to %s: %w", asOf, err)
 		}
-		return lots, cash, nil
-	}
-	trades, err := q.Trades(ctx, p.PortfolioID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("load trades: %w", err)
-	}
-	upto := trades[:0]
-	for _, t := range trades {
-		if t.Date <= asOf {
-			upto = append(upto, t)
+		if byLot {
+			return l.OpenLots(), nil, l.Cash(), nil
 		}
+		return nil, portfolio.Holdings(l.OpenLots()), l.Cash(), nil
 	}
-	l, err := portfolio.Replay(accts, upto)
-	if err != nil {
-		return nil, nil, fmt.Errorf("replay trades to %s: %w", asOf, err)
+	if cash, err = q.Cash(ctx, p.PortfolioID); err != nil {
+		return nil, nil, nil, fmt.Errorf("load cash: %w", err)
 	}
-	return l.OpenLots(), l.Cash(), nil
+	if byLot {
+		if lots, err = q.Lots(ctx, p.PortfolioID, true); err != nil {
+			return nil, nil, nil, fmt.Errorf("load lots: %w", err)
+		}
+		return lots, nil, cash, nil
+	}
+	if holdings, err = q.Holdings(ctx, p.PortfolioID); err != nil {
+		return nil, nil, nil, fmt.Errorf("load holdings: %w", err)
+	}
+	return nil, holdings, cash, nil
 }

@@ -102,7 +102,7 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		if err := q.InsertTrades(ctx, p.UserID, fresh); err != nil {
 			return fmt.Errorf("store trades: %w", err)
 		}
-		if err := p.writeDerived(ctx, q, ledger); err != nil {
+		if err := p.writeDerived(ctx, q, ledger, lastDate(all)); err != nil {
 			return err
 		}
 		return q.AppendEvent(ctx, store.Event{UserID: p.UserID, PortfolioID: p.PortfolioID,
@@ -115,13 +115,14 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 	return res, nil
 }
 
-func (p *Portfolio) writeDerived(ctx context.Context, q *store.Queries, l *portfolio.Ledger) error {
+func (p *Portfolio) writeDerived(ctx context.Context, q *store.Queries, l *portfolio.Ledger, through *portfolio.Date) error {
 	lots := l.Lots()
 	err := q.ReplaceDerived(ctx, p.UserID, p.PortfolioID, store.Derived{
 		Lots:      lots,
 		Disposals: l.Disposals(),
 		Holdings:  portfolio.Holdings(lots),
 		Cash:      l.Cash(),
+		Through:   through,
 	})
 	if err != nil {
 		return fmt.Errorf("store lots: %w", err)
@@ -217,4 +218,16 @@ func checkPositions(reported []importer.Position, holdings []portfolio.Holding, 
 		return out[i].Symbol < out[j].Symbol
 	})
 	return out
+}
+
+// lastDate is the latest trade date, or nil for no trades.
+func lastDate(trades []portfolio.Trade) *portfolio.Date {
+	var last *portfolio.Date
+	for i := range trades {
+		if last == nil || trades[i].Date > *last {
+			d := trades[i].Date
+			last = &d
+		}
+	}
+	return last
 }

@@ -93,7 +93,7 @@ func (v Valuation) Group(by GroupBy, classify func(symbol string) Classification
 	}
 	for _, l := range v.Lots {
 		p := get(keyOf(l))
-		p.Lots++
+		p.Lots += l.Lots
 		p.CostBasis = p.CostBasis.Add(l.AdjustedBasis)
 		switch by {
 		case ByLot:

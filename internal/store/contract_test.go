@@ -229,12 +229,6 @@ func testTrades(t *testing.T, s *Store) {
 	if len(keys) != 0 {
 		t.Fatalf("TradeKeys of an empty portfolio = %v", keys)
 	}
-	lastDate, err := s.LastTradeDate(ctx, f.pf)
-	must(t, "LastTradeDate (none)", err)
-	if lastDate != nil {
-		t.Fatalf("LastTradeDate of an empty portfolio = %v, want nil", *lastDate)
-	}
-
 	trades := sampleTrades(f)
 	buy1, buy2 := trades[1], trades[2]
 	trades = append(trades, portfolio.Trade{
@@ -256,11 +250,6 @@ func testTrades(t *testing.T, s *Store) {
 	sortTrades(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("Trades mismatch (-want +got):\n%s", diff)
-	}
-	lastDate, err = s.LastTradeDate(ctx, f.pf)
-	must(t, "LastTradeDate", err)
-	if lastDate == nil || *lastDate != date("2025-06-30") {
-		t.Fatalf("LastTradeDate = %v, want 2025-06-30", lastDate)
 	}
 	keys, err = s.TradeKeys(ctx, f.pf)
 	must(t, "TradeKeys", err)
@@ -465,9 +454,13 @@ func testDerived(t *testing.T, s *Store) {
 
 	checkDerived(t, s, f.pf, Derived{}) // empty: [] and {} rather than nil
 
+	checkThrough(t, s, f.pf, nil)
 	first := sampleDerived(f)
+	through := date("2025-06-30")
+	first.Through = &through
 	must(t, "ReplaceDerived", s.ReplaceDerived(ctx, f.user, f.pf, first))
 	checkDerived(t, s, f.pf, first)
+	checkThrough(t, s, f.pf, &through)
 	bobs := sampleDerived(g)
 	must(t, "ReplaceDerived bob", s.ReplaceDerived(ctx, g.user, g.pf, bobs))
 
@@ -483,6 +476,7 @@ func testDerived(t *testing.T, s *Store) {
 
 	must(t, "ReplaceDerived(empty)", s.ReplaceDerived(ctx, f.user, f.pf, Derived{}))
 	checkDerived(t, s, f.pf, Derived{})
+	checkThrough(t, s, f.pf, nil)
 
 	// Larger sets go in several statements.
 	big := Derived{}
@@ -863,5 +857,15 @@ func testSQLiteFile(t *testing.T) {
 			_ = s3.Close()
 			t.Errorf("Open(%q) succeeded, want an error", dsn)
 		}
+	}
+}
+
+// checkThrough asserts the date the stored books are derived through.
+func checkThrough(t *testing.T, s *Store, pf string, want *portfolio.Date) {
+	t.Helper()
+	got, err := s.BooksThrough(t.Context(), pf)
+	must(t, "BooksThrough", err)
+	if (got == nil) != (want == nil) || (got != nil && *got != *want) {
+		t.Fatalf("BooksThrough = %v, want %v", got, want)
 	}
 }

@@ -20,6 +20,9 @@ type Derived struct {
 	Disposals []portfolio.Disposal
 	Holdings  []portfolio.Holding
 	Cash      map[string]decimal.Decimal // by account ID
+	// Through is the date of the last trade the books include; nil for a
+	// portfolio with no trades. Reports at earlier dates replay instead.
+	Through *portfolio.Date
 }
 
 var (
@@ -52,6 +55,13 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 			if _, err := q.db.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+byPortfolio, portfolioID); err != nil {
 				return wrapErr("delete "+table, err)
 			}
+		}
+		var through any
+		if d.Through != nil {
+			through = d.Through.String()
+		}
+		if _, err := q.db.ExecContext(ctx, `UPDATE portfolios SET books_through = $1 WHERE id = $2`, through, portfolioID); err != nil {
+			return wrapErr("update books date", err)
 		}
 		checkAcct := func(what, id, acct string) error {
 			if _, ok := accts[acct]; !ok {

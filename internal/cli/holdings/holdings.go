@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	v, accts, err := p.Valuation(ctx, asOf)
+	v, accts, err := p.Valuation(ctx, asOf, opts.GroupBy == portfolio.ByLot)
 	if err != nil {
 		return err
 	}

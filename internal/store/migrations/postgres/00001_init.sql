@@ -18,6 +18,9 @@ CREATE TABLE portfolios (
     user_id    TEXT NOT NULL REFERENCES users (id),
     name       TEXT NOT NULL CHECK (name <> ''),
     created_at TIMESTAMPTZ NOT NULL,
+    -- The last trade date the stored lots, holdings and cash are derived
+    -- through (set by ReplaceDerived); a report at an earlier date replays.
+    books_through TEXT,
     UNIQUE (user_id, name)
 );
 

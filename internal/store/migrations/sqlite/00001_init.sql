@@ -18,6 +18,9 @@ CREATE TABLE portfolios (
     user_id    TEXT NOT NULL REFERENCES users (id),
     name       TEXT NOT NULL CHECK (name <> ''),
     created_at TIMESTAMP NOT NULL,
+    -- The last trade date the stored lots, holdings and cash are derived
+    -- through (set by ReplaceDerived); a report at an earlier date replays.
+    books_through TEXT,
     UNIQUE (user_id, name)
 );
 
@@ -70,8 +73,11 @@ CREATE TABLE trades (
 -- the ledger and replaced as a whole per portfolio; nothing else may
 -- reference them with a foreign key. Like trades, their portfolio indexes
 -- lead with user_id and double as the user_id index.
+-- On SQLite, lots are stored in the order reports read them (clustered by
+-- portfolio, account, symbol, date), so loading a portfolio's lots is one
+-- range scan instead of an index walk plus a seek per lot.
 CREATE TABLE lots (
-    id                     TEXT PRIMARY KEY,
+    id                     TEXT NOT NULL UNIQUE,
     user_id                TEXT NOT NULL REFERENCES users (id),
     portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
     account_id             TEXT NOT NULL REFERENCES external_accounts (id),
@@ -85,9 +91,9 @@ CREATE TABLE lots (
     cost_basis             BIGINT NOT NULL,
     adjusted_basis         BIGINT NOT NULL,
     closed_date            TEXT,
-    updated_at             TIMESTAMP NOT NULL
+    updated_at             TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, portfolio_id, account_id, symbol, date_acquired, id)
 ) WITHOUT ROWID;
-CREATE INDEX lots_portfolio ON lots (user_id, portfolio_id, account_id, symbol, date_acquired, id);
 
 CREATE TABLE lot_disposals (
     id                     TEXT PRIMARY KEY,
