@@ -160,10 +160,12 @@ func (f *Factory) OpenPortfolio(ctx context.Context, dsn string) (*app.Portfolio
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	f.Logger.Debug("database open", "dsn", RedactDSN(dsn), "dialect", st.Dialect(), "took", time.Since(start).Round(time.Microsecond))
 	f.closers = append(f.closers, st.Close)
 	user, name := c.User, c.Portfolio
 	if user == "" {

@@ -57,6 +57,8 @@ func runPrices(ctx context.Context, opts *PricesOptions) error {
 		return err
 	}
 	defer r.Close()
+	f.Progress("reading %s", name)
+	defer f.ProgressDone()
 	bars, err := importer.ParsePricesCSV(r, name, opts.Format)
 	if err != nil {
 		return err

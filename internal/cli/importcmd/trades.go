@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -75,6 +76,9 @@ func runTrades(ctx context.Context, opts *TradesOptions) error {
 		}
 	}
 	resolve := app.AccountResolver(accts)
+	start := time.Now()
+	f.Progress("reading %s", name)
+	defer f.ProgressDone()
 	var (
 		rows      []importer.Row
 		positions []importer.Position
@@ -88,10 +92,15 @@ func runTrades(ctx context.Context, opts *TradesOptions) error {
 	} else if rows, err = importer.ParseTradesCSV(r, name, resolve); err != nil {
 		return err
 	}
+	f.Timed("parse "+format, start)
+	start = time.Now()
+	f.Progress("booking %d rows from %s", len(rows), name)
 	res, err := p.ImportTrades(ctx, name, rows, positions, opts.DryRun)
+	f.ProgressDone()
 	if err != nil {
 		return err
 	}
+	f.Timed("book and store", start)
 	pr, err := f.Printer()
 	if err != nil {
 		return err
