@@ -74,6 +74,21 @@ func writeFile(tb testing.TB, path string, fill func(*bytes.Buffer) error) {
 	}
 }
 
+// lotsDB builds a database in dir holding n open lots over 100 symbols,
+// with prices for them in January 2025.
+func lotsDB(tb testing.TB, dir string, n int) string {
+	tb.Helper()
+	db := setup(tb, dir)
+	lots := filepath.Join(dir, "lots.csv")
+	var prices string
+	writeFile(tb, lots, func(buf *bytes.Buffer) (err error) { prices, err = WriteLots(buf, n); return err })
+	pfile := filepath.Join(dir, "prices.csv")
+	writeFile(tb, pfile, func(buf *bytes.Buffer) error { _, err := buf.WriteString(prices); return err })
+	run(tb, "import", "trades", lots, "--db", db)
+	run(tb, "import", "prices", pfile, "--db", db)
+	return db
+}
+
 // TestGeneratedTradesImport proves the generators make files that import,
 // so the benchmarks measure real work.
 func TestGeneratedTradesImport(t *testing.T) {
@@ -85,14 +100,7 @@ func TestGeneratedTradesImport(t *testing.T) {
 	if !strings.Contains(out, "added 2000 of 2000 rows") {
 		t.Errorf("import output = %q; want all 2000 rows added", out)
 	}
-	lots := filepath.Join(dir, "lots.csv")
-	var prices string
-	writeFile(t, lots, func(b *bytes.Buffer) (err error) { prices, err = WriteLots(b, 500); return err })
-	pfile := filepath.Join(dir, "prices.csv")
-	writeFile(t, pfile, func(b *bytes.Buffer) error { _, err := b.WriteString(prices); return err })
-	db2 := setup(t, filepath.Join(dir, "two"))
-	run(t, "import", "trades", lots, "--db", db2)
-	run(t, "import", "prices", pfile, "--db", db2)
+	db2 := lotsDB(t, filepath.Join(dir, "two"), 500)
 	out = run(t, "holdings", "-o", "csv", "--group-by", "lot", "--as-of", "2025-01-20", "--db", db2)
 	if n := strings.Count(out, "\n") - 1; n != 500 {
 		t.Errorf("holdings by lot has %d rows; want 500", n)
@@ -140,14 +148,7 @@ func BenchmarkProcessHoldingsByLot10kLots(b *testing.B) {
 
 func benchProcessHoldings(b *testing.B, groupBy string) {
 	dir := b.TempDir()
-	db := setup(b, dir)
-	lots := filepath.Join(dir, "lots.csv")
-	var prices string
-	writeFile(b, lots, func(buf *bytes.Buffer) (err error) { prices, err = WriteLots(buf, 10_000); return err })
-	pfile := filepath.Join(dir, "prices.csv")
-	writeFile(b, pfile, func(buf *bytes.Buffer) error { _, err := buf.WriteString(prices); return err })
-	run(b, "import", "trades", lots, "--db", db)
-	run(b, "import", "prices", pfile, "--db", db)
+	db := lotsDB(b, dir, 10_000)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		cmd := exec.Command(binary, "holdings", "-o", "json", "--group-by", groupBy, "--db", db, "--as-of", "2025-01-20")
@@ -165,15 +166,7 @@ func benchProcessHoldings(b *testing.B, groupBy string) {
 // BenchmarkHoldings10kLots is the in-process part of the process benchmark:
 // open, migrate check, load, value and print, without process start-up.
 func BenchmarkHoldings10kLots(b *testing.B) {
-	dir := b.TempDir()
-	db := setup(b, dir)
-	lots := filepath.Join(dir, "lots.csv")
-	var prices string
-	writeFile(b, lots, func(buf *bytes.Buffer) (err error) { prices, err = WriteLots(buf, 10_000); return err })
-	pfile := filepath.Join(dir, "prices.csv")
-	writeFile(b, pfile, func(buf *bytes.Buffer) error { _, err := buf.WriteString(prices); return err })
-	run(b, "import", "trades", lots, "--db", db)
-	run(b, "import", "prices", pfile, "--db", db)
+	db := lotsDB(b, b.TempDir(), 10_000)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		run(b, "holdings", "-o", "json", "--db", db, "--as-of", "2025-01-20")

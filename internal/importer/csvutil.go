@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -89,4 +90,36 @@ func separatorHint(names []string) string {
 		}
 	}
 	return ""
+}
+
+// mapColumns sets idx[k] to the position of known[k] among the header names
+// (-1 when absent), comparing names through norm. A repeated column, or any
+// unknown one, is an error at the header line naming the column(s) and the
+// known ones.
+func mapColumns(file string, line int, names, known []string, norm func(string) string, idx []int) error {
+	for i := range idx {
+		idx[i] = -1
+	}
+	var unknown []string
+	first := 0
+	for i, n := range names {
+		k := slices.Index(known, norm(n))
+		if k < 0 {
+			if unknown == nil {
+				first = i + 1
+			}
+			unknown = append(unknown, n)
+			continue
+		}
+		if idx[k] >= 0 {
+			return &RowError{File: file, Line: line, Column: i + 1, Field: "column", Value: n,
+				Expected: "each column once (it is also column " + strconv.Itoa(idx[k]+1) + ")"}
+		}
+		idx[k] = i
+	}
+	if unknown != nil {
+		return &RowError{File: file, Line: line, Column: first, Field: "column", Value: strings.Join(unknown, ","),
+			Expected: "only known columns: " + strings.Join(known, ", ") + separatorHint(names)}
+	}
+	return nil
 }

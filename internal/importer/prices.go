@@ -136,36 +136,8 @@ func normPriceCol(n string) string {
 }
 
 func (p *priceParser) longHeader(names []string, line int) error {
-	for i := range p.idx {
-		p.idx[i] = -1
-	}
-	var unknown []string
-	first := 0
-	for i, n := range names {
-		k := -1
-		nn := normPriceCol(n)
-		for j, c := range PriceColumns {
-			if nn == c {
-				k = j
-				break
-			}
-		}
-		if k < 0 {
-			if unknown == nil {
-				first = i + 1
-			}
-			unknown = append(unknown, n)
-			continue
-		}
-		if p.idx[k] >= 0 {
-			return &RowError{File: p.file, Line: line, Column: i + 1, Field: "column", Value: n,
-				Expected: "each column once (it is also column " + strconv.Itoa(p.idx[k]+1) + ")"}
-		}
-		p.idx[k] = i
-	}
-	if unknown != nil {
-		return &RowError{File: p.file, Line: line, Column: first, Field: "column", Value: strings.Join(unknown, ","),
-			Expected: "only known columns: " + strings.Join(PriceColumns, ", ") + separatorHint(names)}
+	if err := mapColumns(p.file, line, names, PriceColumns, normPriceCol, p.idx[:]); err != nil {
+		return err
 	}
 	for _, k := range []int{pDate, pSymbol, pClose} {
 		if p.idx[k] < 0 {

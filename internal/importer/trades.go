@@ -299,35 +299,8 @@ func (p *tradeParser) header() error {
 	if !ok {
 		return &RowError{File: p.file, Expected: "a header row such as " + strings.Join(TradeColumns, ",")}
 	}
-	for i := range p.idx {
-		p.idx[i] = -1
-	}
-	var unknown []string
-	firstUnknown := 0
-	for i, n := range names {
-		k := -1
-		for j, c := range TradeColumns {
-			if strings.EqualFold(n, c) {
-				k = j
-				break
-			}
-		}
-		if k < 0 {
-			if unknown == nil {
-				firstUnknown = i + 1
-			}
-			unknown = append(unknown, n)
-			continue
-		}
-		if p.idx[k] >= 0 {
-			return &RowError{File: p.file, Line: line, Column: i + 1, Field: "column", Value: n,
-				Expected: "each column once (it is also column " + strconv.Itoa(p.idx[k]+1) + ")"}
-		}
-		p.idx[k] = i
-	}
-	if unknown != nil {
-		return &RowError{File: p.file, Line: line, Column: firstUnknown, Field: "column", Value: strings.Join(unknown, ","),
-			Expected: "only known columns: " + strings.Join(TradeColumns, ", ") + separatorHint(names)}
+	if err := mapColumns(p.file, line, names, TradeColumns, strings.ToLower, p.idx[:]); err != nil {
+		return err
 	}
 	for _, c := range requiredTradeCols {
 		if p.idx[c] < 0 {
