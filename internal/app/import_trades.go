@@ -53,16 +53,25 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		if err != nil {
 			return fmt.Errorf("load accounts: %w", err)
 		}
-		keys, err := q.TradeKeys(ctx, p.PortfolioID)
+		stored, err := q.Trades(ctx, p.PortfolioID)
 		if err != nil {
-			return fmt.Errorf("load trade keys: %w", err)
+			return fmt.Errorf("load trades: %w", err)
+		}
+		byKey := make(map[string]portfolio.Trade, len(stored))
+		for _, t := range stored {
+			byKey[t.Key] = t
 		}
 		byID := make(map[string]*importer.Row, len(rows))
 		fresh := make([]portfolio.Trade, 0, len(rows))
 		touched := map[string]bool{}
 		for i := range rows {
 			t := rows[i].Trade
-			if _, dup := keys[t.Key]; dup {
+			if old, dup := byKey[t.Key]; dup {
+				if !sameTrade(old, t) {
+					return rows[i].ErrorAt(file, "id", strings.TrimPrefix(t.Key, "csv:id:"), fmt.Sprintf(
+						"the trade already imported under this id (%s): an imported trade is never changed silently; give the corrected row a new id, or fix the row",
+						describe(old, accountNames(accts))))
+				}
 				res.Skipped++
 				continue
 			}
@@ -85,14 +94,10 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		}
 		sort.Strings(res.Accounts)
 
-		stored, err := q.Trades(ctx, p.PortfolioID)
-		if err != nil {
-			return fmt.Errorf("load trades: %w", err)
-		}
 		all := append(stored, fresh...)
 		ledger, err := portfolio.Replay(accts, all)
 		if err != nil {
-			return bookingFailure(err, file, byID, names)
+			return bookingFailure(err, file, byID, stored, names)
 		}
 		res.OpenLots = len(ledger.OpenLots())
 		res.Positions = checkPositions(positions, portfolio.Holdings(ledger.OpenLots()), names)
@@ -141,7 +146,7 @@ func accountNames(accts []portfolio.Account) map[string]string {
 // bookingFailure points a ledger error at the file row that caused it. When
 // the failing trade was stored earlier, the new rows changed history under it
 // (e.g. a back-dated sale), and the error says so.
-func bookingFailure(err error, file string, byID map[string]*importer.Row, names map[string]string) error {
+func bookingFailure(err error, file string, byID map[string]*importer.Row, stored []portfolio.Trade, names map[string]string) error {
 	var be *portfolio.BookingError
 	if !errors.As(err, &be) {
 		return fmt.Errorf("replay trades: %w", err)
@@ -152,7 +157,14 @@ func bookingFailure(err error, file string, byID map[string]*importer.Row, names
 	}
 	row, ok := byID[be.TradeID]
 	if !ok {
-		return fmt.Errorf("%s: the new rows make stored trade %s invalid: %s: %s", file, be.TradeID, be.Field, msg)
+		what := be.TradeID
+		for _, t := range stored {
+			if t.ID == be.TradeID {
+				what = describe(t, names)
+			}
+		}
+		return fmt.Errorf("%s: the new rows change history before an already imported trade (%s), which no longer books: %s: %s; check the new rows' dates and quantities",
+			file, what, be.Field, msg)
 	}
 	return row.ErrorAt(file, be.Field, fieldValue(row.Trade, be.Field), "a row the books can take: "+msg)
 }
@@ -230,4 +242,38 @@ func lastDate(trades []portfolio.Trade) *portfolio.Date {
 		}
 	}
 	return last
+}
+
+// sameTrade reports whether two trades say the same thing; notes may differ.
+func sameTrade(a, b portfolio.Trade) bool {
+	if a.AccountID != b.AccountID || a.Date != b.Date || a.Action != b.Action || a.Symbol != b.Symbol ||
+		!a.Quantity.Equal(b.Quantity) || !a.Price.Equal(b.Price) || !a.Fees.Equal(b.Fees) ||
+		!a.Amount.Equal(b.Amount) || a.Currency != b.Currency || len(a.Lots) != len(b.Lots) {
+		return false
+	}
+	for i := range a.Lots {
+		if a.Lots[i].LotID != b.Lots[i].LotID || !a.Lots[i].Quantity.Equal(b.Lots[i].Quantity) {
+			return false
+		}
+	}
+	return true
+}
+
+// describe names a trade for people: date, account, action, quantity, symbol, price or amount.
+func describe(t portfolio.Trade, names map[string]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s %s", t.Date, names[t.AccountID], t.Action)
+	if !t.Quantity.IsZero() {
+		fmt.Fprintf(&b, " %s", t.Quantity)
+	}
+	if t.Symbol != "" {
+		fmt.Fprintf(&b, " %s", t.Symbol)
+	}
+	if !t.Price.IsZero() {
+		fmt.Fprintf(&b, " @ %s", t.Price)
+	}
+	if !t.Amount.IsZero() {
+		fmt.Fprintf(&b, " amount %s", t.Amount)
+	}
+	return b.String()
 }

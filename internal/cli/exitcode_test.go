@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,6 +27,11 @@ func TestExitCodes(t *testing.T) {
 	if code, stderr := run("init", "--db", db); code != 0 {
 		t.Fatalf("init: exit %d: %s", code, stderr)
 	}
+	// An error of ours whose text contains cobra's wording is still exit 1.
+	odd := filepath.Join(dir, "odd.csv")
+	if err := os.WriteFile(odd, []byte("date,account,action,symbol,quantity,price\n2024-01-02,Bob accepts all,BUY,VTI,1,10\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -40,6 +46,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad color", []string{"holdings", "--color", "sometimes", "--db", db}, 2, "--color"},
 		{"wrong arg count", []string{"import", "trades", "--db", db}, 2, "accepts 1 arg"},
 		{"runtime error", []string{"import", "trades", filepath.Join(dir, "none.csv"), "--db", db}, 1, "no such file"},
+		{"our error quoting cobra's words", []string{"import", "trades", odd, "--db", db}, 1, `account "Bob accepts all"`},
 		{"no database", []string{"holdings", "--db", filepath.Join(dir, "missing.db")}, 1, `run "wealthalloc init"`},
 		{"cancelled", []string{"holdings", "--db", db}, 3, "cancelled"},
 	}

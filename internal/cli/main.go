@@ -70,12 +70,14 @@ func report(w io.Writer, cmd *cobra.Command, err error, log *slog.Logger) int {
 	return cmdutil.ExitError
 }
 
-// isCobraUsageError recognises cobra's own argument and command errors, which
-// are plain errors with fixed wording.
+// isCobraUsageError recognises the errors cobra raises itself before a
+// command runs: an unknown subcommand and a missing required flag. They are
+// plain errors, recognised by how they start (never by what they contain, so
+// a value in one of our own messages cannot be mistaken for them).
 func isCobraUsageError(err error) bool {
 	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.HasPrefix(msg, p) || strings.Contains(msg, " "+p) {
+	for _, p := range []string{"unknown command ", "required flag(s) "} {
+		if strings.HasPrefix(msg, p) {
 			return true
 		}
 	}

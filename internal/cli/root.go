@@ -56,7 +56,24 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 		root.AddCommand(c)
 	}
 	root.AddCommand(exitCodesTopic())
+	markUsageErrors(root)
 	return root
+}
+
+// markUsageErrors makes cobra's argument-count errors *FlagErrors, so they
+// exit 2 with the usage line, without guessing from their wording.
+func markUsageErrors(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := args(cmd, a); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markUsageErrors(sub)
+	}
 }
 
 // applyGlobal checks the global flags and applies the ones that configure

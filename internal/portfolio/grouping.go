@@ -59,6 +59,9 @@ type Position struct {
 	AdjustedDateAcquired *Date
 	Lots                 int
 	Unpriced             bool // some lots in the row have no price
+	// Priced is false when nothing in the row has a value (no priced lot, no
+	// cash): MarketValue and Unrealized are then zero but mean "unknown".
+	Priced bool
 
 	pricedBasis decimal.Decimal
 }
@@ -108,6 +111,7 @@ func (v Valuation) Group(by GroupBy, classify func(symbol string) Classification
 			p.AccountID = l.AccountID
 		}
 		if l.Price.Valid {
+			p.Priced = true
 			p.Price, p.PriceDate = l.Price, l.PriceDate
 			p.MarketValue = p.MarketValue.Add(l.MarketValue.Decimal)
 			p.Unrealized = p.Unrealized.Add(l.Unrealized.Decimal)
@@ -137,6 +141,7 @@ func (v Valuation) Group(by GroupBy, classify func(symbol string) Classification
 			if by == BySymbol {
 				p.Symbol = CashSymbol
 			}
+			p.Priced = true
 			p.Cash = p.Cash.Add(c)
 			p.MarketValue = p.MarketValue.Add(c)
 		}
@@ -154,7 +159,7 @@ func (v Valuation) Group(by GroupBy, classify func(symbol string) Classification
 		if p.pricedBasis.IsPositive() {
 			p.UnrealizedPct = decimal.NewNullDecimal(p.Unrealized.Div(p.pricedBasis).Round(6))
 		}
-		if total.IsPositive() {
+		if total.IsPositive() && p.Priced {
 			p.Weight = decimal.NewNullDecimal(p.MarketValue.Div(total).Round(6))
 		}
 		out = append(out, *p)
@@ -192,6 +197,7 @@ func Sum(rows []Position) Position {
 		t.pricedBasis = t.pricedBasis.Add(p.pricedBasis)
 		t.Lots += p.Lots
 		t.Unpriced = t.Unpriced || p.Unpriced
+		t.Priced = t.Priced || p.Priced
 	}
 	if t.pricedBasis.IsPositive() {
 		t.UnrealizedPct = decimal.NewNullDecimal(t.Unrealized.Div(t.pricedBasis).Round(6))

@@ -167,13 +167,7 @@ func (f *Factory) OpenPortfolio(ctx context.Context, dsn string) (*app.Portfolio
 	}
 	f.Logger.Debug("database open", "dsn", RedactDSN(dsn), "dialect", st.Dialect(), "took", time.Since(start).Round(time.Microsecond))
 	f.closers = append(f.closers, st.Close)
-	user, name := c.User, c.Portfolio
-	if user == "" {
-		user = "local"
-	}
-	if name == "" {
-		name = "default"
-	}
+	user, name := Scope(c)
 	p, err := app.OpenPortfolio(ctx, st, user, name)
 	if err != nil {
 		return nil, err
@@ -224,4 +218,17 @@ func RedactDSN(dsn string) string {
 		return "(unparseable DSN)"
 	}
 	return u.Redacted()
+}
+
+// Scope is the user and portfolio commands act on: from the config, else
+// the local user's default portfolio.
+func Scope(c *config.Config) (user, portfolioName string) {
+	user, portfolioName = c.User, c.Portfolio
+	if user == "" {
+		user = config.DefaultUser
+	}
+	if portfolioName == "" {
+		portfolioName = config.DefaultPortfolio
+	}
+	return user, portfolioName
 }

@@ -9,10 +9,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wealthalloc/wealthalloc/internal/app"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/demo"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
+	"github.com/wealthalloc/wealthalloc/internal/store"
 )
 
 // Options are the inputs of `demo`.
@@ -32,7 +34,9 @@ and an IRA, real daily prices of MSFT, IBM, SBUX, AAPL and the S&P 500 from
 2007 to 2016, and a sample history with a wash sale across accounts and
 losses to harvest, then show the holdings at --as-of (default 2008-11-20).
 
-The database is kept, so other commands can be tried on it with --db.`,
+The database is kept, so other commands can be tried on it with --db. The
+demo refuses a --db that holds a portfolio of your own, with or without
+--reset.`,
 		Example: `  wealthalloc demo
   wealthalloc demo --as-of 2009-03-09
   wealthalloc demo --reset`,
@@ -62,20 +66,32 @@ func Run(ctx context.Context, opts *Options) error {
 	if cmdutil.IsPostgres(path) {
 		return cmdutil.FlagErrorf("--db: the demo builds a SQLite file; give a file path, not %s", cmdutil.RedactDSN(path))
 	}
-	if opts.Reset {
+	state, err := probe(ctx, f, path)
+	if err != nil {
+		return err
+	}
+	if state == app.DemoForeign {
+		return fmt.Errorf("%s holds a portfolio of your own, not the demo's: the demo never changes it; run \"wealthalloc demo\" without --db, or give a new file", path)
+	}
+	if opts.Reset || state == app.DemoIncomplete {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("reset demo: %w", err)
 			}
 		}
+		state = app.DemoEmpty
 	}
 	p, err := f.OpenPortfolio(ctx, path)
 	if err != nil {
 		return err
 	}
-	built, err := p.BuildDemo(ctx)
-	if err != nil {
-		return err
+	if state == app.DemoEmpty {
+		f.Progress("building the demo database")
+		err := p.BuildDemo(ctx)
+		f.ProgressDone()
+		if err != nil {
+			return err
+		}
 	}
 	if f.Global.AsOf == "" {
 		f.Global.AsOf = demo.AsOf.String()
@@ -85,10 +101,33 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	what := "demo database"
-	if built {
+	if state == app.DemoEmpty {
 		what = "built demo database"
 	}
 	fmt.Fprintf(f.IO.ErrOut, "\n%s: %s (as of %s)\ntry: wealthalloc holdings --db %s --as-of %s --group-by lot\n",
 		what, path, f.Global.AsOf, path, f.Global.AsOf)
 	return nil
+}
+
+// probe reports what an existing file holds, without keeping it open (a
+// reset deletes it next). A missing file is DemoEmpty.
+func probe(ctx context.Context, f *cmdutil.Factory, path string) (app.DemoState, error) {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return app.DemoEmpty, nil
+	}
+	c, err := f.Config()
+	if err != nil {
+		return 0, err
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer st.Close()
+	user, name := cmdutil.Scope(c)
+	p, err := app.OpenPortfolio(ctx, st, user, name)
+	if err != nil {
+		return 0, err
+	}
+	return p.DemoState(ctx)
 }

@@ -4,6 +4,8 @@ package holdings
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -98,7 +100,8 @@ func warnPrices(f *cmdutil.Factory, v portfolio.Valuation) {
 			stale[l.Symbol] = *l.PriceDate
 		}
 	}
-	for s, d := range stale {
+	for _, s := range slices.Sorted(maps.Keys(stale)) {
+		d := stale[s]
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s is priced at its close of %s, %d days before %s\n", s, d, v.AsOf-d, v.AsOf)
 	}
 }
@@ -115,9 +118,9 @@ type PositionJSON struct {
 	CostBasis            decimal.Decimal     `json:"cost_basis"`
 	Price                decimal.NullDecimal `json:"price"`
 	PriceDate            *portfolio.Date     `json:"price_date"`
-	MarketValue          decimal.Decimal     `json:"market_value"`
+	MarketValue          decimal.NullDecimal `json:"market_value"`
 	Cash                 decimal.Decimal     `json:"cash"`
-	UnrealizedPL         decimal.Decimal     `json:"unrealized_pl"`
+	UnrealizedPL         decimal.NullDecimal `json:"unrealized_pl"`
 	UnrealizedPLPct      decimal.NullDecimal `json:"unrealized_pl_pct"`
 	Weight               decimal.NullDecimal `json:"weight"`
 	DateAcquired         *portfolio.Date     `json:"date_acquired,omitempty"`
@@ -145,12 +148,13 @@ func Document(asOf portfolio.Date, by portfolio.GroupBy, rows []portfolio.Positi
 		doc.Positions = append(doc.Positions, toJSON(by, r, accts))
 	}
 	doc.Totals = toJSON(by, total, accts)
+	doc.Totals.Key, doc.Totals.LotID, doc.Totals.Account, doc.Totals.AccountType = "TOTAL", "", "", ""
 	return doc
 }
 
 func toJSON(by portfolio.GroupBy, r portfolio.Position, accts map[string]portfolio.Account) PositionJSON {
 	j := PositionJSON{Key: r.Key, Symbol: r.Symbol, Quantity: r.Quantity, AvgCost: r.AvgCost, CostBasis: r.CostBasis,
-		Price: r.Price, PriceDate: r.PriceDate, MarketValue: r.MarketValue, Cash: r.Cash, UnrealizedPL: r.Unrealized,
+		Price: r.Price, PriceDate: r.PriceDate, MarketValue: known(r, r.MarketValue), Cash: r.Cash, UnrealizedPL: known(r, r.Unrealized),
 		UnrealizedPLPct: r.UnrealizedPct, Weight: r.Weight, DateAcquired: r.DateAcquired,
 		AdjustedDateAcquired: r.AdjustedDateAcquired, Lots: r.Lots, Unpriced: r.Unpriced}
 	if a, ok := accts[r.AccountID]; ok {
@@ -173,7 +177,7 @@ func Table(by portfolio.GroupBy, rows []portfolio.Position, total portfolio.Posi
 		cell func(portfolio.Position) []any
 	)
 	money := func(p portfolio.Position) []any {
-		return []any{p.MarketValue, p.Unrealized, p.UnrealizedPct}
+		return []any{known(p, p.MarketValue), known(p, p.Unrealized), p.UnrealizedPct}
 	}
 	tail := []output.Column{
 		{Header: "Market value", Key: "market_value", Kind: output.Money},
@@ -229,9 +233,9 @@ func Table(by portfolio.GroupBy, rows []portfolio.Position, total portfolio.Posi
 		case "cash":
 			t.Totals[i] = total.Cash
 		case "market_value":
-			t.Totals[i] = total.MarketValue
+			t.Totals[i] = known(total, total.MarketValue)
 		case "unrealized_pl":
-			t.Totals[i] = total.Unrealized
+			t.Totals[i] = known(total, total.Unrealized)
 		case "unrealized_pl_pct":
 			t.Totals[i] = total.UnrealizedPct
 		case "weight":
@@ -242,4 +246,13 @@ func Table(by portfolio.GroupBy, rows []portfolio.Position, total portfolio.Posi
 	}
 	t.Totals[0] = "TOTAL"
 	return t
+}
+
+// known is v, or null when nothing in the row has a value: an unpriced
+// position must read as unknown, not as worth zero.
+func known(p portfolio.Position, v decimal.Decimal) decimal.NullDecimal {
+	if !p.Priced {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(v)
 }

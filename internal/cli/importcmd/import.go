@@ -3,7 +3,6 @@
 package importcmd
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -30,9 +29,9 @@ func openInput(f *cmdutil.Factory, name string) (io.ReadCloser, string, error) {
 	if name == "-" {
 		return io.NopCloser(f.IO.In), "stdin", nil
 	}
-	r, err := os.Open(name)
+	r, err := os.Open(name) // its error already names the file
 	if err != nil {
-		return nil, "", fmt.Errorf("open %s: %w", name, err)
+		return nil, "", err
 	}
 	return r, name, nil
 }
