@@ -669,12 +669,32 @@ func (l *Ledger) planMethod(t *Trade, a *ledgerAccount, p *position, q int64) ([
 	return nil, bookingErr(t, "quantity", "sell of %s %s exceeds the %s held in account %s", qtyString(q), t.Symbol, qtyString(q-need), a.id)
 }
 
-// planPicks books a sale against the lots it names, in the order it names them.
+// planPicks books a sale against the lots it names. Picks that give a
+// quantity take exactly that much, wherever they stand in the list; picks
+// without one then fill what the sale still needs, in the order named, each
+// as far as what its lot has left. The portions are taken in the order the
+// picks are named.
 func (l *Ledger) planPicks(t *Trade, q int64) ([]portion, error) {
-	portions := l.scratch[:0]
-	var states []lotState // lots picked so far, as the plan leaves them
-	taken := int64(0)
-	for _, pick := range t.Lots {
+	type planned struct {
+		lot int   // index into l.lots
+		x   int64 // quantity units taken; -1 while a fill is not yet sized
+	}
+	plan := make([]planned, len(t.Lots))
+	var left []lotState // what the picks so far leave of each lot named
+	state := func(i int) *lotState {
+		for n := range left {
+			if left[n].lot == i {
+				return &left[n]
+			}
+		}
+		lot := &l.lots[i]
+		left = append(left, lotState{lot: i, qty: lot.qty})
+		return &left[len(left)-1]
+	}
+
+	// The picks with a quantity.
+	stated := int64(0)
+	for n, pick := range t.Lots {
 		i, ok := l.lotIndex.find(l.lots, pick.LotID, l.lotIndex.hash(pick.LotID))
 		if !ok {
 			if pick.LotID == "" {
@@ -693,49 +713,83 @@ func (l *Ledger) planPicks(t *Trade, q int64) ([]portion, error) {
 		case pick.Quantity.IsNegative():
 			return nil, bookingErr(t, "lots", "the pick of lot %q has a negative quantity %s", lot.id, pick.Quantity)
 		}
-
-		si := slices.IndexFunc(states, func(s lotState) bool { return s.lot == i })
-		if si < 0 {
-			states = append(states, lotState{lot: i, qty: lot.qty, basis: lot.basis, adjusted: lot.adjusted})
-			si = len(states) - 1
-		}
-		s := &states[si]
-
-		var x int64
+		plan[n] = planned{lot: i, x: -1}
 		if pick.Quantity.IsZero() {
-			// As many as the sale still needs, as far as the lot goes.
-			if taken >= q {
-				continue
-			}
-			if x = min(q-taken, s.qty); x == 0 {
-				return nil, bookingErr(t, "lots", "lot %q has no shares left after the earlier picks of this sale", lot.id)
-			}
-		} else {
-			if x, ok = units(pick.Quantity, QuantityPlaces); !ok {
-				return nil, bookingErr(t, "lots", "the pick of lot %q, %s shares, is too large: at most %s", lot.id, pick.Quantity, maxQuantity)
-			}
-			if x == 0 {
-				return nil, bookingErr(t, "lots", "the pick of lot %q, %s shares, rounds to zero at %d decimal places", lot.id, pick.Quantity, QuantityPlaces)
-			}
-			if s.qty < x {
-				if s.qty == lot.qty {
-					return nil, bookingErr(t, "lots", "lot %q holds %s shares, fewer than the %s picked", lot.id, qtyString(s.qty), qtyString(x))
-				}
-				return nil, bookingErr(t, "lots", "lot %q holds %s shares after the earlier picks of this sale, fewer than the %s picked", lot.id, qtyString(s.qty), qtyString(x))
-			}
+			continue
 		}
-		portions = append(portions, s.take(x))
-		taken += x // ≤ the sum of the lots' quantities: no overflow
+		x, ok := units(pick.Quantity, QuantityPlaces)
+		if !ok {
+			return nil, bookingErr(t, "lots", "the pick of lot %q, %s shares, is too large: at most %s", lot.id, pick.Quantity, maxQuantity)
+		}
+		if x == 0 {
+			return nil, bookingErr(t, "lots", "the pick of lot %q, %s shares, rounds to zero at %d decimal places", lot.id, pick.Quantity, QuantityPlaces)
+		}
+		s := state(i)
+		if s.qty < x {
+			if s.qty == lot.qty {
+				return nil, bookingErr(t, "lots", "lot %q holds %s shares, fewer than the %s picked", lot.id, qtyString(s.qty), qtyString(x))
+			}
+			return nil, bookingErr(t, "lots", "lot %q holds %s shares after the earlier picks of this sale, fewer than the %s picked", lot.id, qtyString(s.qty), qtyString(x))
+		}
+		s.qty -= x
+		stated += x // ≤ the sum of the lots' quantities: no overflow
+		plan[n].x = x
+	}
+	if stated > q {
+		return nil, bookingErr(t, "lots", "the picked lots cover %s shares but the sale is of %s", qtyString(stated), qtyString(q))
+	}
+
+	// The picks without one fill the rest, in order.
+	taken := stated
+	for n := range plan {
+		p := &plan[n]
+		if p.x >= 0 {
+			continue
+		}
+		p.x = 0
+		if taken == q {
+			continue // the sale is covered: the pick is not needed
+		}
+		s := state(p.lot)
+		if s.qty == 0 {
+			return nil, bookingErr(t, "lots", "lot %q has no shares left after the other picks of this sale", l.lots[p.lot].id)
+		}
+		p.x = min(q-taken, s.qty)
+		s.qty -= p.x
+		taken += p.x
 	}
 	if taken != q {
 		return nil, bookingErr(t, "lots", "the picked lots cover %s shares but the sale is of %s", qtyString(taken), qtyString(q))
+	}
+
+	// Take the portions in the order the picks are named.
+	portions := l.scratch[:0]
+	left = left[:0]
+	for _, p := range plan {
+		if p.x == 0 {
+			continue
+		}
+		s := (*lotState)(nil)
+		for n := range left {
+			if left[n].lot == p.lot {
+				s = &left[n]
+			}
+		}
+		if s == nil {
+			lot := &l.lots[p.lot]
+			left = append(left, lotState{lot: p.lot, qty: lot.qty, basis: lot.basis, adjusted: lot.adjusted})
+			s = &left[len(left)-1]
+		}
+		portions = append(portions, s.take(p.x))
 	}
 	return portions, nil
 }
 
 // split books a SPLIT: every open lot of the symbol in the account is
-// rescaled by the ratio, basis and dates unchanged. A split of a symbol the
-// account does not hold changes nothing.
+// rescaled by the N-for-M ratio, basis and dates unchanged. Each lot's new
+// quantity (and original quantity) is its quantity × N / M rounded once to
+// QuantityPlaces, so 1-for-3 turns 300 shares into exactly 100. A split of a
+// symbol the account does not hold changes nothing.
 func (l *Ledger) split(b *booking) error {
 	t, a := b.t, b.a
 	p := a.positions[b.symbol]
