@@ -505,7 +505,7 @@ func (p *flexParser) corporateAction(e *flexEl) *RowError {
 			field, desc = "actionDescription", d
 		}
 	}
-	ratio, ok := splitRatio(desc)
+	n, m, ok := splitRatio(desc)
 	if !ok {
 		return e.fail(field, desc, `a description containing "SPLIT N FOR M", such as AAPL(US0378331005) SPLIT 4 FOR 1`)
 	}
@@ -516,7 +516,7 @@ func (p *flexParser) corporateAction(e *flexEl) *RowError {
 	var t portfolio.Trade
 	t.Action = portfolio.Split
 	t.AccountID = acct.ID
-	t.Quantity = ratio
+	t.Quantity, t.SplitFrom = n, m
 	if t.Date, err = e.date("dateTime", "reportDate"); err != nil {
 		return err
 	}
@@ -538,16 +538,16 @@ func (p *flexParser) corporateAction(e *flexEl) *RowError {
 	}
 	group := t.AccountID + "\x1f" + t.Date.String() + "\x1f" + t.Symbol
 	if i, dup := p.splits[group]; dup {
-		prev := p.entries[i].row
-		if !prev.Trade.Quantity.Equal(ratio) {
-			return e.fail(field, desc, "the same ratio as the split of "+t.Symbol+" on line "+strconv.Itoa(prev.Line)+
-				" ("+prev.Trade.Quantity.String()+")")
+		prev := p.entries[i].row.Trade
+		if !prev.Quantity.Mul(m).Equal(n.Mul(prev.SplitFrom)) { // N/M ≠ N'/M'
+			return e.fail(field, desc, "the same ratio as the split of "+t.Symbol+" on line "+strconv.Itoa(p.entries[i].row.Line)+
+				" ("+prev.Quantity.String()+" FOR "+prev.SplitFrom.String()+")")
 		}
 		return nil
 	}
 	t.Note = desc
 	t.Key = e.key("flex:ca:", []string{"transactionID", "actionID"},
-		t.AccountID, t.Date.String(), t.Symbol, ratio.String())
+		t.AccountID, t.Date.String(), t.Symbol, n.String()+":"+m.String())
 	p.splits[group] = len(p.entries)
 	p.add(e, t, "", false)
 	return nil
@@ -576,30 +576,31 @@ func (p *flexParser) openPosition(e *flexEl) *RowError {
 	return nil
 }
 
-// splitRatio finds "SPLIT N FOR M" (any case) in desc and returns N/M
-// rounded to QuantityPlaces: 4 FOR 1 is 4, 1 FOR 10 is 0.1.
-func splitRatio(desc string) (decimal.Decimal, bool) {
+// splitRatio finds "SPLIT N FOR M" (any case) in desc and returns N and M,
+// each a positive quantity: 4 FOR 1 is 4 and 1, 1 FOR 3 is 1 and 3. They
+// are kept apart, not divided, so that the ledger can rescale each lot by
+// N/M exactly.
+func splitRatio(desc string) (n, m decimal.Decimal, ok bool) {
 	u := strings.ToUpper(desc)
 	for off := 0; ; {
 		i := strings.Index(u[off:], "SPLIT")
 		if i < 0 {
-			return decimal.Decimal{}, false
+			return decimal.Decimal{}, decimal.Decimal{}, false
 		}
 		off += i + len("SPLIT")
 		f := strings.Fields(u[off:])
 		if len(f) < 3 || f[1] != "FOR" {
 			continue
 		}
-		n, _, _, ok1 := plainDecimal(f[0])
-		m, _, _, ok2 := plainDecimal(strings.TrimRight(f[2], "),;:"))
+		n, nPlaces, nDigits, ok1 := plainDecimal(f[0])
+		m, mPlaces, mDigits, ok2 := plainDecimal(strings.TrimRight(f[2], "),;:"))
 		if !ok1 || !ok2 || !n.IsPositive() || !m.IsPositive() {
 			continue
 		}
-		r := portfolio.RoundQty(n.DivRound(m, portfolio.QuantityPlaces+2))
-		if !r.IsPositive() || r.GreaterThanOrEqual(decimal.New(1, maxQtyDigits)) {
-			return decimal.Decimal{}, false
+		if nPlaces > portfolio.QuantityPlaces || mPlaces > portfolio.QuantityPlaces || nDigits > maxQtyDigits || mDigits > maxQtyDigits {
+			return decimal.Decimal{}, decimal.Decimal{}, false
 		}
-		return r, true
+		return n, m, true
 	}
 }
 

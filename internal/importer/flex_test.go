@@ -48,7 +48,7 @@ func TestParseFlexSample(t *testing.T) {
 		row(25, tr{Key: "flex:cash:911100004", AccountID: B, Date: d("2020-03-30"), Action: portfolio.Dividend, Symbol: "VTI", Amount: dec("14.78"), Note: "VTI(US9229087690) CASH DIVIDEND USD 0.5911 PER SHARE (Ordinary Dividend)"}),
 		row(26, tr{Key: "flex:cash:911100005", AccountID: B, Date: d("2020-04-03"), Action: portfolio.Interest, Amount: dec("2.17"), Note: "USD CREDIT INT FOR MAR-2020"}),
 		row(27, tr{Key: "flex:cash:911100006", AccountID: B, Date: d("2020-05-04"), Action: portfolio.Fee, Amount: dec("1.5"), Note: "NASDAQ NON-PROFESSIONAL FOR APR 2020"}),
-		row(30, tr{Key: "flex:ca:511100001", AccountID: B, Date: d("2020-08-28"), Action: portfolio.Split, Symbol: "AAPL", Quantity: dec("4"), Note: "AAPL(US0378331005) SPLIT 4 FOR 1 (AAPL, APPLE INC, US0378331005)"}),
+		row(30, tr{Key: "flex:ca:511100001", AccountID: B, Date: d("2020-08-28"), Action: portfolio.Split, Symbol: "AAPL", Quantity: dec("4"), SplitFrom: dec("1"), Note: "AAPL(US0378331005) SPLIT 4 FOR 1 (AAPL, APPLE INC, US0378331005)"}),
 		row(41, tr{Key: "flex:trade:301200001", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "VXUS", Quantity: dec("50"), Price: dec("57.2"), Fees: dec("0.35"), Amount: dec("2860.35")}),
 		row(42, tr{Key: "flex:trade:301200002", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "BND", Quantity: dec("20"), Price: dec("84.1"), Fees: dec("0.35"), Amount: dec("1682.35")}),
 		row(45, tr{Key: "flex:cash:911200001", AccountID: R, Date: d("2020-01-15"), Action: portfolio.Deposit, Amount: dec("6000"), Note: "CASH RECEIPTS / ELECTRONIC FUND TRANSFERS"}),
@@ -112,7 +112,8 @@ func TestFlexSampleConsistent(t *testing.T) {
 			}
 			held[k] = held[k].Sub(tr.Quantity)
 		case portfolio.Split:
-			held[k] = held[k].Mul(tr.Quantity)
+			n, m := tr.SplitRatio()
+			held[k] = held[k].Mul(n).Div(m)
 		}
 		cash[tr.AccountID] = cash[tr.AccountID].Add(tr.NetCash())
 	}
@@ -220,8 +221,8 @@ func TestParseFlexMappings(t *testing.T) {
 		{Key: "flex:cash:c4", AccountID: B, Date: d("2024-03-23"), Action: portfolio.Fee, Amount: dec("4.2"), Currency: "EUR"},
 		{AccountID: B, Date: d("2024-03-25"), Action: portfolio.Dividend, Symbol: "BRK B", Amount: dec("1.25"), Currency: "USD"},
 		{AccountID: B, Date: d("2024-03-25"), Action: portfolio.Dividend, Symbol: "BRK B", Amount: dec("1.25"), Currency: "USD"},
-		{Key: "flex:ca:ca1", AccountID: B, Date: d("2024-04-01"), Action: portfolio.Split, Symbol: "QZOA", Quantity: dec("0.1"), Currency: "USD", Note: "QZOA(US9990007791) SPLIT 1 FOR 10 (QZOA, QZ CORP, US9990007792)"},
-		{Key: "flex:ca:ca3", AccountID: B, Date: d("2024-05-01"), Action: portfolio.Split, Symbol: "TSLA", Quantity: dec("3"), Currency: "USD", Note: "TSLA(US88160R1014) Split 3 for 1 (TSLA, TESLA INC, US88160R1014)"},
+		{Key: "flex:ca:ca1", AccountID: B, Date: d("2024-04-01"), Action: portfolio.Split, Symbol: "QZOA", Quantity: dec("1"), SplitFrom: dec("10"), Currency: "USD", Note: "QZOA(US9990007791) SPLIT 1 FOR 10 (QZOA, QZ CORP, US9990007792)"},
+		{Key: "flex:ca:ca3", AccountID: B, Date: d("2024-05-01"), Action: portfolio.Split, Symbol: "TSLA", Quantity: dec("3"), SplitFrom: dec("1"), Currency: "USD", Note: "TSLA(US88160R1014) Split 3 for 1 (TSLA, TESLA INC, US88160R1014)"},
 	}
 	var got []tr
 	var hashed []string
@@ -321,7 +322,8 @@ func TestParseFlexErrors(t *testing.T) {
 		{"split zero ratio", ca(strings.Replace(split, "4 FOR 1", "0 FOR 1", 1)), 5, 1, "description", "AAPL(US0378331005) SPLIT 0 FOR 1 (AAPL, APPLE INC, US0378331005)", "SPLIT N FOR M"},
 		{"conflicting split rows", flexDoc("<CorporateActions>\n<CorporateAction " + split + " />\n<CorporateAction " +
 			strings.Replace(split, "4 FOR 1", "2 FOR 1", 1) + " />\n</CorporateActions>"), 6, 1, "description",
-			"AAPL(US0378331005) SPLIT 2 FOR 1 (AAPL, APPLE INC, US0378331005)", "same ratio as the split of AAPL on line 5 (4)"},
+			"AAPL(US0378331005) SPLIT 2 FOR 1 (AAPL, APPLE INC, US0378331005)", "same ratio as the split of AAPL on line 5 (4 FOR 1)"},
+		{"too precise split", ca(strings.Replace(split, "4 FOR 1", "1 FOR 3.000000001", 1)), 5, 1, "description", "AAPL(US0378331005) SPLIT 1 FOR 3.000000001 (AAPL, APPLE INC, US0378331005)", "SPLIT N FOR M"},
 		{"position without symbol", flexDoc("<OpenPositions>\n<OpenPosition assetCategory=\"STK\" position=\"1\" />\n</OpenPositions>"), 5, 1, "symbol", "", "symbol such as"},
 		{"position bad quantity", flexDoc("<OpenPositions>\n<OpenPosition assetCategory=\"STK\" symbol=\"X\" position=\"\" />\n</OpenPositions>"), 5, 1, "position", "", "number"},
 		{"no account anywhere", strings.Replace(trade(okTrade), ` accountId="U7654321"`, "", 1), 5, 3, "accountId", "", "U1234567"},
@@ -386,21 +388,63 @@ func TestFlexDate(t *testing.T) {
 }
 
 func TestSplitRatio(t *testing.T) {
-	for desc, want := range map[string]string{
-		"AAPL(US0378331005) SPLIT 4 FOR 1 (AAPL, APPLE INC, US0378331005)":  "4",
-		"QZOA(US9990007791) Split 1 for 10 (QZNB, QZNB CORP, US9990007792)": "0.1",
-		"X SPLIT 3 FOR 2":           "1.5",
-		"X SPLIT 1 FOR 3":           "0.33333333",
-		"SPLIT-OFF; SPLIT 2 FOR 1)": "2",
+	for desc, want := range map[string][2]string{
+		"AAPL(US0378331005) SPLIT 4 FOR 1 (AAPL, APPLE INC, US0378331005)":  {"4", "1"},
+		"QZOA(US9990007791) Split 1 for 10 (QZNB, QZNB CORP, US9990007792)": {"1", "10"},
+		"X SPLIT 3 FOR 2":           {"3", "2"},
+		"X SPLIT 1 FOR 3":           {"1", "3"},
+		"X SPLIT 1 FOR 3)":          {"1", "3"},
+		"SPLIT-OFF; SPLIT 2 FOR 1)": {"2", "1"},
+		"X SPLIT 2.5 FOR 1":         {"2.5", "1"},
 	} {
-		if r, ok := splitRatio(desc); !ok || !r.Equal(dec(want)) {
-			t.Errorf("splitRatio(%q) = %s, %v; want %s", desc, r, ok, want)
+		if n, m, ok := splitRatio(desc); !ok || !n.Equal(dec(want[0])) || !m.Equal(dec(want[1])) {
+			t.Errorf("splitRatio(%q) = %s, %s, %v; want %s, %s", desc, n, m, ok, want[0], want[1])
 		}
 	}
-	for _, desc := range []string{"", "SPLIT", "SPLIT 4 TO 1", "SPLIT -1 FOR 2", "SPLIT 1 FOR 0", "SPLIT 1 FOR 1000000000000", "SPLIT 10000000000 FOR 1"} {
-		if r, ok := splitRatio(desc); ok {
-			t.Errorf("splitRatio(%q) = %s, want failure", desc, r)
+	for _, desc := range []string{"", "SPLIT", "SPLIT 4 TO 1", "SPLIT -1 FOR 2", "SPLIT 1 FOR 0", "SPLIT 1 FOR 10000000000",
+		"SPLIT 10000000000 FOR 1", "SPLIT 1 FOR 0.000000001"} {
+		if n, m, ok := splitRatio(desc); ok {
+			t.Errorf("splitRatio(%q) = %s, %s, want failure", desc, n, m)
 		}
+	}
+}
+
+// TestFlexReverseSplitReconciles books a 1-for-3 reverse split from a Flex
+// statement and checks that the lots end exactly at the OpenPositions: the
+// ratio is passed on as 1 and 3, not as 0.33333333 (which would turn 300
+// shares into 99.999999).
+func TestFlexReverseSplitReconciles(t *testing.T) {
+	f := parseFlexString(t, flexDoc(`<Trades>
+<Trade assetCategory="STK" symbol="QZOA" tradeDate="20240105" quantity="300" tradePrice="2" buySell="BUY" tradeID="1" />
+<Trade assetCategory="STK" symbol="QZOA" tradeDate="20240106" quantity="100" tradePrice="2" buySell="BUY" tradeID="2" />
+<Trade assetCategory="STK" symbol="QZOA" tradeDate="20240107" quantity="2" tradePrice="2" buySell="BUY" tradeID="3" />
+</Trades>
+<CorporateActions>
+<CorporateAction type="RS" assetCategory="STK" symbol="QZOA" dateTime="20240401" quantity="134" description="QZOA(US1) SPLIT 1 FOR 3 (QZOA, QZ, US2)" transactionID="a" />
+<CorporateAction type="RS" assetCategory="STK" symbol="QZOA.OLD" dateTime="20240401" quantity="-402" description="QZOA(US1) SPLIT 1 FOR 3 (QZOA.OLD, QZ, US1)" transactionID="b" />
+</CorporateActions>
+<OpenPositions>
+<OpenPosition assetCategory="STK" symbol="QZOA" position="134" levelOfDetail="SUMMARY" />
+</OpenPositions>`))
+	trades := make([]portfolio.Trade, len(f.Rows))
+	for i, r := range f.Rows {
+		trades[i] = r.Trade
+	}
+	l, err := portfolio.Replay([]portfolio.Account{brokerage}, trades)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, lot := range l.OpenLots() {
+		got = append(got, lot.Quantity.String())
+	}
+	// 300/3 and 100/3 and 2/3, each rounded once: 100 + 33.33333333 + 0.66666667 = 134.
+	if diff := cmp.Diff([]string{"100", "33.33333333", "0.66666667"}, got); diff != "" {
+		t.Errorf("lots after the split (-want +got):\n%s", diff)
+	}
+	h := portfolio.Holdings(l.OpenLots())
+	if len(h) != 1 || len(f.Positions) != 1 || !h[0].Quantity.Equal(f.Positions[0].Quantity) {
+		t.Errorf("holdings %+v, OpenPositions %+v: want the same quantity", h, f.Positions)
 	}
 }
 

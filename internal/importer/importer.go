@@ -93,7 +93,7 @@ const (
 	wantAction      = "one of BUY, SELL, DIVIDEND, REINVEST, SPLIT, DEPOSIT, WITHDRAWAL, FEE, INTEREST"
 	wantSymbol      = "a symbol such as VTI or BRK.B (letters, digits, '.', '-', '/' or space; at most 20 characters)"
 	wantQuantity    = "a positive number such as 10 or 0.5"
-	wantRatio       = "a positive split ratio such as 2 (2-for-1) or 0.1 (1-for-10)"
+	wantRatio       = "a positive split ratio such as 2 (2-for-1), 0.1 (1-for-10) or N:M such as 1:3 (1-for-3) or 3:2 (3-for-2)"
 	wantMoney       = "a non-negative number such as 12.50 (no $, no thousands separators)"
 	wantPositiveAmt = "a positive amount such as 12.50 (no $, no thousands separators)"
 	wantCurrency    = "a 3-letter currency code such as USD"

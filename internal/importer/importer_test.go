@@ -82,6 +82,13 @@ func checkTrade(t portfolio.Trade) error {
 	if len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency {
 		return fmt.Errorf("currency %q", t.Currency)
 	}
+	if t.Action == portfolio.Split {
+		if t.SplitFrom.IsNegative() || !t.SplitFrom.Equal(portfolio.RoundQty(t.SplitFrom)) {
+			return fmt.Errorf("split from %s", t.SplitFrom)
+		}
+	} else if !t.SplitFrom.IsZero() {
+		return fmt.Errorf("split from %s on %s", t.SplitFrom, t.Action)
+	}
 	if len(t.Lots) > 0 && t.Action != portfolio.Sell {
 		return fmt.Errorf("lots on %s", t.Action)
 	}

@@ -465,7 +465,7 @@ func (w *rowWorker) row(out *Row, meta *rowMeta) *RowError {
 			return w.fail(colLots, v, "an empty lots field: lots apply only to SELL")
 		}
 	case portfolio.Split:
-		if t.Quantity, rerr = w.quantity(colQuantity, wantRatio, a); rerr != nil {
+		if t.Quantity, t.SplitFrom, rerr = w.ratio(); rerr != nil {
 			return rerr
 		}
 		for _, c := range []int{colPrice, colFees, colAmount, colLots} {
@@ -535,6 +535,36 @@ func (w *rowWorker) quantity(c int, want string, a portfolio.Action) (decimal.De
 		return decimal.Decimal{}, w.fail(c, v, wantQtyRange)
 	}
 	return q, nil
+}
+
+// ratio parses a SPLIT's quantity: a plain ratio ("2", "0.1"), returned as
+// N with a zero M, or "N:M" ("1:3" for 1-for-3), each side a positive
+// quantity.
+func (w *rowWorker) ratio() (n, m decimal.Decimal, rerr *RowError) {
+	v := w.get(colQuantity)
+	ns, ms, isNM := strings.Cut(v, ":")
+	if !isNM {
+		n, rerr = w.quantity(colQuantity, wantRatio, portfolio.Split)
+		return n, decimal.Decimal{}, rerr
+	}
+	for i, s := range [2]string{ns, ms} {
+		q, places, digits, ok := plainDecimal(strings.TrimSpace(s))
+		if !ok || !q.IsPositive() {
+			return n, m, w.fail(colQuantity, v, wantRatio)
+		}
+		if places > portfolio.QuantityPlaces {
+			return n, m, w.fail(colQuantity, v, wantRatio+"; N and M have "+wantQtyPlaces)
+		}
+		if digits > maxQtyDigits {
+			return n, m, w.fail(colQuantity, v, wantRatio+"; N and M are each "+wantQtyRange)
+		}
+		if i == 0 {
+			n = q
+		} else {
+			m = q
+		}
+	}
+	return n, m, nil
 }
 
 // money parses an optional non-negative money value; empty is zero.
@@ -613,7 +643,18 @@ func (w *rowWorker) contentHash(t *portfolio.Trade) [12]byte {
 	b = append(b, t.Symbol...)
 	for _, c := range [...]int{colQuantity, colPrice, colFees, colAmount} {
 		b = append(b, 0x1f)
-		b = appendCanonical(b, w.get(c))
+		v := w.get(c)
+		if n, m, isNM := strings.Cut(v, ":"); isNM && c == colQuantity { // a split's N:M
+			b = appendCanonical(b, strings.TrimSpace(n))
+			mark := len(b)
+			b = append(b, ':')
+			b = appendCanonical(b, strings.TrimSpace(m))
+			if string(b[mark:]) == ":1" {
+				b = b[:mark] // N:1 is the plain ratio N
+			}
+			continue
+		}
+		b = appendCanonical(b, v)
 	}
 	b = append(b, 0x1f)
 	b = append(b, t.Currency...)

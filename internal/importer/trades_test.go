@@ -26,6 +26,7 @@ func TestParseTradesCSV(t *testing.T) {
 		"# a comment between rows\n" +
 		",2024-02-01,Brokerage,SELL,VTI,5,240,1,,,b1:5;b2,specific lots\n" +
 		",2024-03-01,Brokerage,SPLIT,VTI,2,,,,,,\n" +
+		",2024-03-02,Brokerage,SPLIT,VTI, 1 : 3 ,,,,,,reverse\n" +
 		",2024-03-20,Brokerage,DIVIDEND,VTI,,,,12.34,,,\n" +
 		",2024-03-20,Brokerage,REINVEST,VTI,0.05,,,12.34,,,\n" +
 		",2024-04-01,U7654322,INTEREST,,,,,0.42,,,\n" +
@@ -54,12 +55,13 @@ func TestParseTradesCSV(t *testing.T) {
 		tr(8, portfolio.Trade{AccountID: B, Date: d("2024-02-01"), Action: portfolio.Sell, Symbol: "VTI", Quantity: dec("5"), Price: dec("240"), Fees: dec("1"),
 			Lots: []portfolio.LotPick{{LotID: "b1", Quantity: dec("5")}, {LotID: "b2"}}, Note: "specific lots"}),
 		tr(9, portfolio.Trade{AccountID: B, Date: d("2024-03-01"), Action: portfolio.Split, Symbol: "VTI", Quantity: dec("2")}),
-		tr(10, portfolio.Trade{AccountID: B, Date: d("2024-03-20"), Action: portfolio.Dividend, Symbol: "VTI", Amount: dec("12.34")}),
-		tr(11, portfolio.Trade{AccountID: B, Date: d("2024-03-20"), Action: portfolio.Reinvest, Symbol: "VTI", Quantity: dec("0.05"), Amount: dec("12.34")}),
-		tr(12, portfolio.Trade{AccountID: R, Date: d("2024-04-01"), Action: portfolio.Interest, Amount: dec("0.42")}),
-		tr(14, portfolio.Trade{AccountID: R, Date: d("2024-04-02"), Action: portfolio.Fee, Symbol: "ADR", Amount: dec("1.5"), Note: "custody fee"}),
-		tr(15, portfolio.Trade{AccountID: R, Date: d("2024-04-03"), Action: portfolio.Withdrawal, Amount: dec("100"), Currency: "EUR"}),
-		tr(16, portfolio.Trade{AccountID: R, Date: d("2024-04-04"), Action: portfolio.Sell, Symbol: "BND", Quantity: dec("3"), Amount: dec("210")}),
+		tr(10, portfolio.Trade{AccountID: B, Date: d("2024-03-02"), Action: portfolio.Split, Symbol: "VTI", Quantity: dec("1"), SplitFrom: dec("3"), Note: "reverse"}),
+		tr(11, portfolio.Trade{AccountID: B, Date: d("2024-03-20"), Action: portfolio.Dividend, Symbol: "VTI", Amount: dec("12.34")}),
+		tr(12, portfolio.Trade{AccountID: B, Date: d("2024-03-20"), Action: portfolio.Reinvest, Symbol: "VTI", Quantity: dec("0.05"), Amount: dec("12.34")}),
+		tr(13, portfolio.Trade{AccountID: R, Date: d("2024-04-01"), Action: portfolio.Interest, Amount: dec("0.42")}),
+		tr(15, portfolio.Trade{AccountID: R, Date: d("2024-04-02"), Action: portfolio.Fee, Symbol: "ADR", Amount: dec("1.5"), Note: "custody fee"}),
+		tr(16, portfolio.Trade{AccountID: R, Date: d("2024-04-03"), Action: portfolio.Withdrawal, Amount: dec("100"), Currency: "EUR"}),
+		tr(17, portfolio.Trade{AccountID: R, Date: d("2024-04-04"), Action: portfolio.Sell, Symbol: "BND", Quantity: dec("3"), Amount: dec("210")}),
 	}
 	for i := range rows {
 		tt := &rows[i].Trade
@@ -148,6 +150,14 @@ func TestParseTradesCSVErrors(t *testing.T) {
 		{"price on a split", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "2", "10", "", "", "", ""), 2, 7, "price", "10", "SPLIT does not use it"},
 		{"bad ratio", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "-2", "", "", "", "", ""), 2, 6, "quantity", "-2", "split ratio"},
 		{"bad currency", h + buy("", "2024-01-02", "Brokerage", "BUY", "VTI", "1", "10", "", "", "US", ""), 2, 10, "currency", "US", "3-letter"},
+		{"ratio with zero M", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:0", "", "", "", "", ""), 2, 6, "quantity", "1:0", "1:3"},
+		{"ratio without M", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:", "", "", "", "", ""), 2, 6, "quantity", "1:", "1:3"},
+		{"ratio without N", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", ":3", "", "", "", "", ""), 2, 6, "quantity", ":3", "1:3"},
+		{"ratio with three parts", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:3:2", "", "", "", "", ""), 2, 6, "quantity", "1:3:2", "1:3"},
+		{"negative ratio M", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:-3", "", "", "", "", ""), 2, 6, "quantity", "1:-3", "1:3"},
+		{"ratio M places", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:3.000000001", "", "", "", "", ""), 2, 6, "quantity", "1:3.000000001", "at most 8 decimal places"},
+		{"huge ratio N", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "10000000000:1", "", "", "", "", ""), 2, 6, "quantity", "10000000000:1", "below 10000000000"},
+		{"N:M on a buy", h + buy("", "2024-01-02", "Brokerage", "BUY", "VTI", "1:3", "10", "", "", "", ""), 2, 6, "quantity", "1:3", "positive number"},
 		{"bad lots", h + buy("", "2024-01-02", "Brokerage", "SELL", "VTI", "1", "10", "", "", "", "b1:x"), 2, 11, "lots", "b1:x", "positive numbers"},
 		{"repeated lot", h + buy("", "2024-01-02", "Brokerage", "SELL", "VTI", "1", "10", "", "", "", "b1;b1"), 2, 11, "lots", "b1;b1", "appears twice"},
 		{"empty lots", h + buy("", "2024-01-02", "Brokerage", "SELL", "VTI", "1", "10", "", "", "", ";"), 2, 11, "lots", ";", "lot picks"},
@@ -207,7 +217,12 @@ func TestTradesCSVKeys(t *testing.T) {
 		",2024-01-03,Brokerage,BUY,VTI,10,235.5,1,,,,\n" + // the same again: a second, distinct trade
 		",2024-01-03,Brokerage,BUY,VTI,10.00,235.50,1.0,,USD,,other note\n" + // same content, other spelling
 		",2024-01-03,Brokerage,BUY,VTI,11,235.5,1,,,,\n" +
-		"k9,2024-01-03,Brokerage,BUY,VTI,10,235.5,1,,,,\n")
+		"k9,2024-01-03,Brokerage,BUY,VTI,10,235.5,1,,,,\n" +
+		",2024-02-01,Brokerage,SPLIT,VTI,1:3,,,,,,\n" +
+		",2024-02-01,Brokerage,SPLIT,VTI,01.0 : 3.00,,,,,,\n" + // the same ratio, other spelling
+		",2024-02-01,Brokerage,SPLIT,VTI,3:1,,,,,,\n" +
+		",2024-02-01,Brokerage,SPLIT,VTI,3,,,,,,\n" + // 3:1 is the plain ratio 3
+		",2024-02-01,Brokerage,SPLIT,VTI,1:30,,,,,,\n")
 	parse := func() []Row {
 		rows, err := ParseTradesCSV(bytes.NewReader(in), "t.csv", resolve)
 		if err != nil {
@@ -241,6 +256,20 @@ func TestTradesCSVKeys(t *testing.T) {
 	}
 	if a[4].Trade.Key != "csv:id:k9" || a[4].Trade.ID != "k9" {
 		t.Errorf("row with id: ID %q Key %q", a[4].Trade.ID, a[4].Trade.Key)
+	}
+	h5, n5 := k(5)
+	h6, n6 := k(6)
+	h7, n7 := k(7)
+	h8, n8 := k(8)
+	h9, _ := k(9)
+	if h5 != h6 || n5 != "0" || n6 != "1" {
+		t.Errorf("1:3 spelt two ways: keys %q %q, want one hash with :0 :1", a[5].Trade.Key, a[6].Trade.Key)
+	}
+	if h7 != h8 || n7 != "0" || n8 != "1" || h7 == h5 {
+		t.Errorf("3:1 and 3: keys %q %q, want one hash (not 1:3's) with :0 :1", a[7].Trade.Key, a[8].Trade.Key)
+	}
+	if h9 == h5 {
+		t.Errorf("1:30 has the key hash of 1:3: %q", a[9].Trade.Key)
 	}
 }
 

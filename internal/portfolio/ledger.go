@@ -277,8 +277,9 @@ func replayOrder(bs []replayKey, bookings []booking) []int32 {
 // BUY and REINVEST open a lot whose ID is the trade's ID. SELL closes shares
 // of the lots named in Trade.Lots, or else of the lots the account's lot
 // method picks, emitting one Disposal per lot touched. SPLIT rescales the
-// open lots of the symbol by the ratio in Trade.Quantity. Every action moves
-// the account's cash by Trade.NetCash; cash may go negative (margin).
+// open lots of the symbol by the ratio Trade.Quantity/Trade.SplitFrom (N for
+// M). Every action moves the account's cash by Trade.NetCash; cash may go
+// negative (margin).
 func (l *Ledger) Apply(t Trade) error {
 	b, err := l.prepare(&t)
 	if err != nil {
@@ -295,7 +296,7 @@ type booking struct {
 	symbol string
 	action Action
 	date   Date
-	q      int64 // quantity units: the shares, or a SPLIT's ratio
+	q      int64 // quantity units: the shares, or the N of a SPLIT's N-for-M
 	money  int64 // money units: a new lot's basis, or else the net cash
 	picks  bool  // a SELL that names its lots
 	idHash uint64
@@ -338,18 +339,26 @@ func (l *Ledger) prepare(t *Trade) (booking, error) {
 	}
 	b := booking{t: t, a: a, id: t.ID, symbol: t.Symbol, action: t.Action, date: t.Date, picks: len(t.Lots) > 0}
 	if t.Action.NeedsQuantity() {
-		what := "quantity"
+		what, shown := "quantity", t.Quantity.String()
 		if t.Action == Split {
-			what = "split ratio"
+			what, shown = "split ratio", ratioString(t)
 		}
-		if !t.Quantity.IsPositive() {
-			return booking{}, bookingErr(t, "quantity", "%s must be positive, got %s", what, t.Quantity)
+		if !t.Quantity.IsPositive() || t.SplitFrom.IsNegative() {
+			return booking{}, bookingErr(t, "quantity", "%s must be positive, got %s", what, shown)
 		}
 		if b.q, ok = units(t.Quantity, QuantityPlaces); !ok {
-			return booking{}, bookingErr(t, "quantity", "%s %s is too large: at most %s", what, t.Quantity, maxQuantity)
+			return booking{}, bookingErr(t, "quantity", "%s %s is too large: at most %s", what, shown, maxQuantity)
 		}
 		if b.q == 0 {
-			return booking{}, bookingErr(t, "quantity", "%s %s rounds to zero at %d decimal places", what, t.Quantity, QuantityPlaces)
+			return booking{}, bookingErr(t, "quantity", "%s %s rounds to zero at %d decimal places", what, shown, QuantityPlaces)
+		}
+	}
+	if !t.SplitFrom.IsZero() {
+		if t.Action != Split {
+			return booking{}, bookingErr(t, "quantity", "a %s has no split ratio: SplitFrom must be zero, got %s", t.Action, t.SplitFrom)
+		}
+		if m, ok := units(t.SplitFrom, QuantityPlaces); !ok || m == 0 {
+			return booking{}, bookingErr(t, "quantity", "split ratio %s: the M of N-for-M must be between %s and %s", ratioString(t), fromUnits(1, QuantityPlaces), maxQuantity)
 		}
 	}
 	if t.Amount.IsNegative() {
@@ -796,13 +805,14 @@ func (l *Ledger) split(b *booking) error {
 	if p == nil || len(p.open) == 0 {
 		return nil
 	}
-	r := t.Quantity
+	n, m := t.SplitRatio()
+	r := ratioString(t)
 	scaled := make([][2]int64, len(p.open)) // new quantity, new original quantity
 	total := int64(0)
-	for n, i := range p.open {
+	for k, i := range p.open {
 		lot := &l.lots[i]
-		q, ok := units(fromUnits(lot.qty, QuantityPlaces).Mul(r), QuantityPlaces)
-		orig, ok2 := units(fromUnits(lot.origQty, QuantityPlaces).Mul(r), QuantityPlaces)
+		q, ok := scaleUnits(lot.qty, n, m)
+		orig, ok2 := scaleUnits(lot.origQty, n, m)
 		if !ok || !ok2 {
 			return bookingErr(t, "quantity", "split ratio %s would give lot %q more than %s shares", r, lot.id, maxQuantity)
 		}
@@ -812,10 +822,10 @@ func (l *Ledger) split(b *booking) error {
 		if total, ok = addUnits(total, q); !ok {
 			return bookingErr(t, "quantity", "split ratio %s would take the holding of %s in account %s beyond %s", r, t.Symbol, a.id, maxQuantity)
 		}
-		scaled[n] = [2]int64{q, orig}
+		scaled[k] = [2]int64{q, orig}
 	}
-	for n, i := range p.open {
-		l.lots[i].qty, l.lots[i].origQty = scaled[n][0], scaled[n][1]
+	for k, i := range p.open {
+		l.lots[i].qty, l.lots[i].origQty = scaled[k][0], scaled[k][1]
 	}
 	p.qty = total
 	if p.hifo {
@@ -831,6 +841,31 @@ func (l *Ledger) split(b *booking) error {
 		})
 	}
 	return nil
+}
+
+// scaleUnits returns v×n/m for v ≥ 0 and n, m > 0, rounded once, half away
+// from zero, to a whole number of units; ok is false beyond maxUnits.
+func scaleUnits(v int64, n, m decimal.Decimal) (int64, bool) {
+	if v == 0 {
+		return 0, true
+	}
+	quo, rem := decimal.New(v, 0).Mul(n).QuoRem(m, 0)
+	if rem.Add(rem).Cmp(m) >= 0 {
+		quo = quo.Add(decimal.New(1, 0))
+	}
+	if quo.Cmp(decimal.New(maxUnits, 0)) > 0 {
+		return 0, false
+	}
+	return quo.IntPart(), true
+}
+
+// ratioString shows a SPLIT's ratio as given: "2", or "1:3" when it has a
+// SplitFrom.
+func ratioString(t *Trade) string {
+	if t.SplitFrom.IsZero() {
+		return t.Quantity.String()
+	}
+	return t.Quantity.String() + ":" + t.SplitFrom.String()
 }
 
 // lot converts a lot record to a Lot.

@@ -39,15 +39,23 @@ type bookingModel struct {
 	lotIDs   []string                   // every lot opened, for picks
 }
 
-// split ratios with their decimal places.
+// split ratios: exact ones with their decimal places, which the model
+// follows through the holding, and N:M ones whose products are inexact (1/3),
+// which it follows lot by lot, since each lot rounds on its own.
 var fuzzRatios = []struct {
-	r      string
+	n, m   string // m empty: a plain ratio, SplitFrom zero
 	places int32
-}{{"2", 0}, {"3", 0}, {"0.5", 1}, {"0.1", 1}, {"1.5", 1}, {"0.25", 2}}
+	exact  bool
+}{
+	{"2", "", 0, true}, {"3", "", 0, true}, {"0.5", "", 1, true}, {"0.1", "", 1, true}, {"1.5", "", 1, true}, {"0.25", "", 2, true},
+	{"1", "3", 0, false}, {"2", "3", 0, false}, {"3", "7", 0, false}, {"3", "2", 0, false},
+}
 
 // FuzzBookingConservation books a random sequence of trades over two
 // accounts and three symbols and checks after every Apply that shares, basis,
-// proceeds and cash are conserved, and that a failed Apply changes nothing.
+// proceeds and cash are conserved, that a failed Apply changes nothing, and
+// that each split rescales every lot by N/M with one rounding. At the end,
+// Replay of the trades booked must give what the Apply calls gave.
 func FuzzBookingConservation(f *testing.F) {
 	f.Add([]byte{0x00, 0x05, 0x00, 0x10, 0x20, 0x33, 0x02, 0x00, 0x50})
 	f.Fuzz(checkBookingConservation)
@@ -73,6 +81,7 @@ func checkBookingConservation(t *testing.T, data []byte) {
 	day := MustDate("2020-01-01")
 	// The ledger's state as of the last booked trade.
 	beforeLots, beforeDisp, beforeCash := l.Lots(), l.Disposals(), l.Cash()
+	var booked []Trade // every trade Apply accepted, in the order applied
 
 	for step := 0; len(in) > 0 && step < 100; step++ {
 		op := in.next()
@@ -81,12 +90,18 @@ func checkBookingConservation(t *testing.T, data []byte) {
 		sym := symbols[(who>>1)%3]
 		k := positionKey{acct, sym}
 		day = day.AddDays(int(who>>6) - 1) // mostly forwards, sometimes back
-		id := fmt.Sprintf("t%d", step)
+		id := fmt.Sprintf("t%03d", step)   // IDs sort in step order, as Replay orders a day's trades by ID
 		tr := Trade{ID: id, AccountID: acct, Date: day, Symbol: sym}
 
 		// mustFail names the field a trade must be refused on; mustBook
 		// says it must be booked.
 		mustFail, mustBook := "", false
+		// For a SPLIT: each open lot's new quantity and original quantity
+		// by lot ID, the new holding, and whether the model's own
+		// arithmetic on the holding is exact.
+		var splitWant map[string][2]decimal.Decimal
+		var splitHeld decimal.Decimal
+		var splitExact bool
 		switch op % 8 {
 		case 0, 1: // BUY or REINVEST
 			tr.Action = Buy
@@ -151,16 +166,36 @@ func checkBookingConservation(t *testing.T, data []byte) {
 			} else if RoundQty(total).Cmp(m.held[k]) > 0 {
 				mustFail = "quantity"
 			}
-		case 5: // SPLIT, with a ratio whose products stay exact
+		case 5: // SPLIT: exact ratios and inexact N:M ones
 			tr.Action = Split
 			ratio := fuzzRatios[int(in.next())%len(fuzzRatios)]
-			if m.placesOf(k)+ratio.places > QuantityPlaces {
-				// Past 8 places the ledger rounds each lot and the model
-				// could not follow without tracking lots.
-				ratio = fuzzRatios[0]
+			tr.Quantity = dec(ratio.n)
+			if ratio.m != "" {
+				tr.SplitFrom = dec(ratio.m)
 			}
-			tr.Quantity = dec(ratio.r)
-			mustBook = true
+			// What each open lot of the position must become: quantity and
+			// original quantity × N / M, each rounded once.
+			splitWant = map[string][2]decimal.Decimal{}
+			n, d := tr.SplitRatio()
+			total := decimal.Zero
+			for _, lot := range lotsOf(beforeLots, k) {
+				if !lot.Open() {
+					continue
+				}
+				q := lot.Quantity.Mul(n).DivRound(d, QuantityPlaces)
+				o := lot.OriginalQuantity.Mul(n).DivRound(d, QuantityPlaces)
+				if !q.IsPositive() || q.GreaterThan(maxQuantity) || o.GreaterThan(maxQuantity) {
+					mustFail = "quantity"
+				}
+				total = total.Add(q)
+				splitWant[lot.ID] = [2]decimal.Decimal{q, o}
+			}
+			if total.GreaterThan(maxQuantity) {
+				mustFail = "quantity"
+			}
+			splitExact = ratio.exact && m.placesOf(k)+ratio.places <= QuantityPlaces
+			splitHeld = total
+			mustBook = mustFail == ""
 		case 6: // cash actions
 			tr.Action = []Action{Deposit, Withdrawal, Fee, Interest, Dividend}[in.next()%5]
 			if !tr.Action.NeedsSymbol() {
@@ -226,9 +261,71 @@ func checkBookingConservation(t *testing.T, data []byte) {
 		if mustFail != "" {
 			t.Fatalf("step %d: Apply(%+v) booked, want a %s error", step, tr, mustFail)
 		}
+		booked = append(booked, tr)
 		m.book(tr)
+		if tr.Action == Split && len(splitWant) > 0 && !splitExact {
+			// Each lot rounds on its own: the holding is the sum of the
+			// lots' new quantities, checked below lot by lot.
+			m.held[k] = splitHeld
+			m.places[k] = QuantityPlaces
+		}
 		beforeLots, beforeDisp, beforeCash = l.Lots(), l.Disposals(), l.Cash()
+		for _, lot := range beforeLots {
+			if w, ok := splitWant[lot.ID]; ok && (!lot.Quantity.Equal(w[0]) || !lot.OriginalQuantity.Equal(w[1])) {
+				t.Fatalf("step %d: split %s:%s turned lot %s into %s (original %s), want %s (original %s)",
+					step, tr.Quantity, tr.SplitFrom, lot.ID, lot.Quantity, lot.OriginalQuantity, w[0], w[1])
+			}
+		}
 		m.check(t, step, beforeLots, beforeDisp, beforeCash)
+	}
+	checkReplay(t, accounts, booked, l)
+}
+
+// checkReplay checks that Replay of the trades Apply accepted gives the same
+// lots, disposals and cash as the ledger l the Apply calls built. Replay books
+// in Trade.Before order, so when the trades were applied in another order
+// (back-dated trades), it is compared with Apply calls in that order on a new
+// ledger instead, stopping at the same trade when one fails.
+func checkReplay(t *testing.T, accounts []Account, booked []Trade, l *Ledger) {
+	t.Helper()
+	before := func(a, b Trade) int {
+		switch {
+		case a.Before(b):
+			return -1
+		case b.Before(a):
+			return 1
+		}
+		return 0
+	}
+	want, wantErr := l, error(nil)
+	if !slices.IsSortedFunc(booked, before) {
+		sorted := slices.Clone(booked)
+		slices.SortStableFunc(sorted, before)
+		want = NewLedger(accounts)
+		for _, tr := range sorted {
+			if wantErr = want.Apply(tr); wantErr != nil {
+				break
+			}
+		}
+	}
+	got, err := Replay(accounts, booked)
+	switch {
+	case (err == nil) != (wantErr == nil):
+		t.Fatalf("Replay of the %d trades booked: error %v, want %v", len(booked), err, wantErr)
+	case err != nil:
+		var be, wantBE *BookingError
+		if !errors.As(err, &be) || !errors.As(wantErr, &wantBE) || be.TradeID != wantBE.TradeID || be.Field != wantBE.Field {
+			t.Fatalf("Replay of the %d trades booked: error %v, want %v", len(booked), err, wantErr)
+		}
+	}
+	if a, b := want.Lots(), got.Lots(); !slices.EqualFunc(a, b, lotEqual) {
+		t.Fatalf("Replay gave other lots than Apply (-apply +replay):\n%s", cmp.Diff(a, b, decEqual))
+	}
+	if a, b := want.Disposals(), got.Disposals(); !slices.EqualFunc(a, b, disposalEqual) {
+		t.Fatalf("Replay gave other disposals than Apply (-apply +replay):\n%s", cmp.Diff(a, b, decEqual))
+	}
+	if a, b := want.Cash(), got.Cash(); !maps.EqualFunc(a, b, decimal.Decimal.Equal) {
+		t.Fatalf("Replay gave other cash than Apply (-apply +replay):\n%s", cmp.Diff(a, b, decEqual))
 	}
 }
 
@@ -250,8 +347,9 @@ func (m *bookingModel) book(t Trade) {
 		m.saleCash[t.ID] = t.NetCash()
 	case Split:
 		if m.held[k].IsPositive() {
-			m.held[k] = m.held[k].Mul(t.Quantity)
-			m.places[k] = m.placesOf(k) + decPlaces(t.Quantity)
+			n, d := t.SplitRatio()
+			m.held[k] = m.held[k].Mul(n).Div(d) // exact for the exact ratios; else replaced by the caller
+			m.places[k] = m.placesOf(k) + decPlaces(n)
 		}
 	}
 }

@@ -42,6 +42,13 @@ func split(id, acct, sym, date, ratio string) Trade {
 	return Trade{ID: id, AccountID: acct, Date: MustDate(date), Action: Split, Symbol: sym, Quantity: dec(ratio)}
 }
 
+// splitNM is an N-for-M split with the ratio kept as two numbers.
+func splitNM(id, acct, sym, date, n, m string) Trade {
+	tr := split(id, acct, sym, date, n)
+	tr.SplitFrom = dec(m)
+	return tr
+}
+
 // mustApply applies trades in the order given and fails the test on an error.
 func mustApply(t *testing.T, l *Ledger, trades ...Trade) {
 	t.Helper()
@@ -382,6 +389,10 @@ func TestBookingErrors(t *testing.T) {
 		{"picks exceed the sale", sell("x", "fifo", "AAPL", day, "5", "1", pick("a1", "3"), pick("a2", "4")), "lots", "the picked lots cover 7 shares but the sale is of 5"},
 		{"stated picks alone exceed the sale", sell("x", "fifo", "AAPL", day, "5", "1", pick("a1", "0"), pick("a1", "3"), pick("a2", "4")), "lots", "the picked lots cover 7 shares but the sale is of 5"},
 		{"stated and filled picks fall short", sell("x", "fifo", "AAPL", day, "14", "1", pick("a2", "0"), pick("a1", "3")), "lots", "the picked lots cover 8 shares but the sale is of 14"},
+		{"negative split denominator", splitNM("x", "fifo", "AAPL", day, "1", "-3"), "quantity", "split ratio must be positive, got 1:-3"},
+		{"split denominator rounding to zero", splitNM("x", "fifo", "AAPL", day, "1", "0.000000001"), "quantity", "split ratio 1:0.000000001: the M of N-for-M must be between 0.00000001 and 9999999999.99999999"},
+		{"split denominator on a buy", Trade{ID: "x", AccountID: "fifo", Date: MustDate(day), Action: Buy, Symbol: "AAPL", Quantity: dec("1"), Price: dec("1"), SplitFrom: dec("3")}, "quantity", "a BUY has no split ratio: SplitFrom must be zero, got 3"},
+		{"N-for-M split rounding a lot to nothing", splitNM("x", "fifo", "TINY", day, "1", "100000000"), "quantity", `split ratio 1:100000000 would leave lot "tiny" with no shares (it holds 0.4)`},
 		{"negative pick", sell("x", "fifo", "AAPL", day, "1", "1", pick("a1", "-1")), "lots", `the pick of lot "a1" has a negative quantity -1`},
 		{"pick rounds to zero", sell("x", "fifo", "AAPL", day, "1", "1", pick("a1", "0.000000001")), "lots", `the pick of lot "a1", 0.000000001 shares, rounds to zero at 8 decimal places`},
 		{"reused trade id is fine for a sale", withID(sell("x", "fifo", "AAPL", day, "99", "1"), "a1"), "quantity", "sell of 99 AAPL exceeds the 15 held in account fifo"},
@@ -638,6 +649,41 @@ func TestSplit(t *testing.T) {
 				split("sp", "fifo", "X", "2024-02-01", "2"),
 			},
 			wantLots: []string{"a 0 10 0", "b 20 20 100", "d 10 10 100", "c 10 10 100"},
+		},
+		{
+			name: "1 for 3 is exact",
+			trades: []Trade{
+				buy("a", "fifo", "X", "2024-01-02", "300", "10"),
+				splitNM("sp", "fifo", "X", "2024-02-01", "1", "3"),
+			},
+			wantLots: []string{"a 100 100 3000"},
+		},
+		{
+			name: "N for M rounds each lot once",
+			trades: []Trade{
+				buy("a", "fifo", "X", "2024-01-02", "1", "10"),
+				buy("b", "fifo", "X", "2024-01-03", "2", "10"),
+				buy("c", "fifo", "X", "2024-01-04", "7", "10"),
+				splitNM("sp", "fifo", "X", "2024-02-01", "2", "3"),
+			},
+			wantLots: []string{"a 0.66666667 0.66666667 10", "b 1.33333333 1.33333333 20", "c 4.66666667 4.66666667 70"},
+		},
+		{
+			name: "3 for 7 after a partial sale scales the original quantity once",
+			trades: []Trade{
+				buy("a", "fifo", "X", "2024-01-02", "10", "10"),
+				sell("s", "fifo", "X", "2024-01-05", "3", "12"),
+				splitNM("sp", "fifo", "X", "2024-02-01", "3", "7"),
+			},
+			wantLots: []string{"a 3 4.28571429 70"},
+		},
+		{
+			name: "3 for 2 given as N and M",
+			trades: []Trade{
+				buy("a", "fifo", "X", "2024-01-02", "7", "10"),
+				splitNM("sp", "fifo", "X", "2024-02-01", "3", "2"),
+			},
+			wantLots: []string{"a 10.5 10.5 70"},
 		},
 		{
 			name: "a split of nothing held is a no-op",

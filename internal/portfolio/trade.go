@@ -16,7 +16,7 @@ const (
 	Sell       Action = "SELL"       // closes lots; cash += quantity×price − fees (or Amount)
 	Dividend   Action = "DIVIDEND"   // cash += Amount
 	Reinvest   Action = "REINVEST"   // a dividend used to buy shares: opens a lot with basis Amount; cash unchanged
-	Split      Action = "SPLIT"      // Quantity is the ratio (2 for 2-for-1); lots rescale, basis kept
+	Split      Action = "SPLIT"      // an N-for-M split: Quantity is N, SplitFrom M (zero for 1); lots rescale, basis kept
 	Deposit    Action = "DEPOSIT"    // external cash in: cash += Amount
 	Withdrawal Action = "WITHDRAWAL" // external cash out: cash -= Amount
 	Fee        Action = "FEE"        // cash -= Amount
@@ -83,7 +83,11 @@ type Trade struct {
 	Date      Date
 	Action    Action
 	Symbol    string
-	Quantity  decimal.Decimal // shares; for SPLIT the ratio
+	Quantity  decimal.Decimal // shares; for SPLIT the N of an N-for-M split
+	// SplitFrom is the M of an N-for-M SPLIT (3 in 1-for-3), zero meaning 1:
+	// the ratio is Quantity/SplitFrom, kept as two numbers so that a ratio
+	// such as 1/3 is exact. Zero for every other action.
+	SplitFrom decimal.Decimal
 	Price     decimal.Decimal // per share, before fees
 	Fees      decimal.Decimal // commissions and fees, positive
 	Amount    decimal.Decimal // net cash, positive; see type comment
@@ -93,6 +97,15 @@ type Trade struct {
 	// Key identifies the trade across imports (a broker's trade id, or a hash
 	// of the row); importing a trade whose Key is already stored adds nothing.
 	Key string
+}
+
+// SplitRatio returns the N and M of a SPLIT's N-for-M ratio: Quantity and
+// SplitFrom, with a zero SplitFrom read as 1.
+func (t Trade) SplitRatio() (n, m decimal.Decimal) {
+	if t.SplitFrom.IsZero() {
+		return t.Quantity, decimal.NewFromInt(1)
+	}
+	return t.Quantity, t.SplitFrom
 }
 
 // NetCash is the trade's effect on the account's cash, signed: negative when

@@ -201,6 +201,8 @@ func sampleTrades(f fixture) []portfolio.Trade {
 		{ID: ids.New(), AccountID: f.taxable.ID, Date: date("2024-01-03"), Action: portfolio.Buy, Symbol: "VTI", Quantity: d("5"), Price: d("230"), Currency: "USD", Key: "buy-2"},
 		{ID: ids.New(), AccountID: f.ira.ID, Date: date("2024-02-01"), Action: portfolio.Reinvest, Symbol: "BND", Quantity: d("0.5"), Amount: d("36.25"), Currency: "USD", Key: "reinv-1"},
 		{ID: ids.New(), AccountID: f.taxable.ID, Date: date("2024-03-01"), Action: portfolio.Split, Symbol: "VTI", Quantity: d("2"), Key: "split-1"},
+		{ID: ids.New(), AccountID: f.ira.ID, Date: date("2024-03-04"), Action: portfolio.Split, Symbol: "BND", Quantity: d("1"), SplitFrom: d("3"), Key: "split-2"},
+		{ID: ids.New(), AccountID: f.ira.ID, Date: date("2024-03-05"), Action: portfolio.Split, Symbol: "BND", Quantity: d("2.5"), SplitFrom: d("0.12345678"), Key: "split-3"},
 		{ID: ids.New(), AccountID: f.ira.ID, Date: date("2024-03-15"), Action: portfolio.Dividend, Symbol: "BND", Amount: d("12.34"), Currency: "USD", Key: "div-1"},
 		{ID: ids.New(), AccountID: f.taxable.ID, Date: date("2025-06-30"), Action: portfolio.Fee, Amount: d("0.000001"), Currency: "USD", Key: "fee-1"},
 	}
@@ -344,6 +346,15 @@ func testTradesRejected(t *testing.T, s *Store) {
 	huge := ok("huge")
 	huge.Amount = d("9223372036854.775808") // one micro above int64
 	wantErr(t, "InsertTrades(amount overflow)", s.InsertTrades(ctx, f.user, []portfolio.Trade{huge}), ErrOverflow)
+	splitOnBuy := ok("split-from-on-a-buy")
+	splitOnBuy.Action, splitOnBuy.Symbol, splitOnBuy.Quantity, splitOnBuy.Price, splitOnBuy.SplitFrom = portfolio.Buy, "VTI", d("1"), d("1"), d("3")
+	wantErr(t, "InsertTrades(SplitFrom on a BUY)", s.InsertTrades(ctx, f.user, []portfolio.Trade{splitOnBuy}), ErrConstraint)
+	negFrom := ok("negative-split-from")
+	negFrom.Action, negFrom.Symbol, negFrom.Quantity, negFrom.SplitFrom = portfolio.Split, "VTI", d("1"), d("-3")
+	wantErr(t, "InsertTrades(negative SplitFrom)", s.InsertTrades(ctx, f.user, []portfolio.Trade{negFrom}), ErrConstraint)
+	nineFrom := ok("nine-places-split-from")
+	nineFrom.Action, nineFrom.Symbol, nineFrom.Quantity, nineFrom.SplitFrom = portfolio.Split, "VTI", d("1"), d("3.000000001")
+	wantErr(t, "InsertTrades(SplitFrom with 9 places)", s.InsertTrades(ctx, f.user, []portfolio.Trade{nineFrom}), ErrPrecision)
 	pickQty := ok("pick-qty")
 	pickQty.Lots = []portfolio.LotPick{{LotID: "L1", Quantity: d("0.000000001")}}
 	wantErr(t, "InsertTrades(lot pick with 9 places)", s.InsertTrades(ctx, f.user, []portfolio.Trade{pickQty}), ErrPrecision)

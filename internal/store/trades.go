@@ -12,8 +12,8 @@ import (
 )
 
 var insertTrades = newBatch(`INSERT INTO trades (user_id, created_at, updated_at, status, id, portfolio_id,
-	account_id, trade_date, action, symbol, quantity, price, fees, amount, currency, lots, note, trade_key) VALUES `,
-	`($1,$2,$2,'filled',?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 2)
+	account_id, trade_date, action, symbol, quantity, split_from, price, fees, amount, currency, lots, note, trade_key) VALUES `,
+	`($1,$2,$2,'filled',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 2)
 
 // byPortfolio selects the rows of portfolio $1 of a tenant table. Their
 // portfolio indexes lead with user_id (so they double as the user_id index),
@@ -27,8 +27,8 @@ const byPortfolio = `user_id = (SELECT user_id FROM portfolios WHERE id = $1) AN
 // A Key already stored in the trade's portfolio (or repeated in trades) is
 // ErrConflict, so filter with TradeKeys first to make re-imports add only
 // what is new. An account that is not userID's is ErrConstraint, as is a
-// value with more places than its column keeps (ErrPrecision) or too large
-// for it (ErrOverflow).
+// SplitFrom on a trade that is not a SPLIT, or a value with more places than
+// its column keeps (ErrPrecision) or too large for it (ErrOverflow).
 func (q *Queries) InsertTrades(ctx context.Context, userID string, trades []portfolio.Trade) error {
 	if len(trades) == 0 {
 		return nil
@@ -57,6 +57,7 @@ func (q *Queries) InsertTrades(ctx context.Context, userID string, trades []port
 			var c converter
 			args = append(args, t.ID, pid, t.AccountID, t.Date.String(), string(t.Action), t.Symbol,
 				c.scaled("quantity", t.Quantity, qtyPlaces),
+				c.scaled("split from", t.SplitFrom, qtyPlaces),
 				c.scaled("price", t.Price, moneyPlaces),
 				c.scaled("fees", t.Fees, moneyPlaces),
 				c.scaled("amount", t.Amount, moneyPlaces),
@@ -99,7 +100,7 @@ func (q *Queries) TradeKeys(ctx context.Context, portfolioID string) (map[string
 // when there are none). Apply them in portfolio.Trade.Before order.
 func (q *Queries) Trades(ctx context.Context, portfolioID string) ([]portfolio.Trade, error) {
 	rows, err := q.db.QueryContext(ctx, `SELECT id, account_id, trade_date, action, symbol,
-		quantity, price, fees, amount, currency, lots, note, trade_key
+		quantity, split_from, price, fees, amount, currency, lots, note, trade_key
 		FROM trades WHERE `+byPortfolio+` ORDER BY trade_date, id`, portfolioID)
 	if err != nil {
 		return nil, wrapErr("list trades", err)
@@ -108,12 +109,12 @@ func (q *Queries) Trades(ctx context.Context, portfolioID string) ([]portfolio.T
 	out := []portfolio.Trade{}
 	for rows.Next() {
 		var (
-			t                        portfolio.Trade
-			date, action, lots       string
-			qty, price, fees, amount int64
+			t                              portfolio.Trade
+			date, action, lots             string
+			qty, from, price, fees, amount int64
 		)
 		if err := rows.Scan(&t.ID, &t.AccountID, &date, &action, &t.Symbol,
-			&qty, &price, &fees, &amount, &t.Currency, &lots, &t.Note, &t.Key); err != nil {
+			&qty, &from, &price, &fees, &amount, &t.Currency, &lots, &t.Note, &t.Key); err != nil {
 			return nil, wrapErr("list trades", err)
 		}
 		if t.Date, err = portfolio.ParseDate(date); err != nil {
@@ -124,6 +125,9 @@ func (q *Queries) Trades(ctx context.Context, portfolioID string) ([]portfolio.T
 		}
 		t.Action = portfolio.Action(action)
 		t.Quantity, t.Price, t.Fees, t.Amount = qtyFromDB(qty), moneyFromDB(price), moneyFromDB(fees), moneyFromDB(amount)
+		if from != 0 {
+			t.SplitFrom = qtyFromDB(from)
+		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

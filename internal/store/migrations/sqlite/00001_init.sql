@@ -44,6 +44,8 @@ CREATE INDEX external_accounts_user_id ON external_accounts (user_id);
 -- serves as the user_id index (one index fewer to maintain on bulk imports);
 -- queries by portfolio look the user up first to use it.
 -- lots holds a SELL's specific-lot picks as "LOTID:QTY;LOTID".
+-- A SPLIT is N-for-M: quantity holds N and split_from M (×1e8 like
+-- quantities; 0 means 1, and every other action has 0).
 CREATE TABLE trades (
     id              TEXT PRIMARY KEY,
     user_id         TEXT NOT NULL REFERENCES users (id),
@@ -53,6 +55,7 @@ CREATE TABLE trades (
     action          TEXT NOT NULL CHECK (action IN ('BUY', 'SELL', 'DIVIDEND', 'REINVEST', 'SPLIT', 'DEPOSIT', 'WITHDRAWAL', 'FEE', 'INTEREST')),
     symbol          TEXT NOT NULL,
     quantity        BIGINT NOT NULL,
+    split_from      BIGINT NOT NULL DEFAULT 0 CHECK (split_from >= 0 AND (split_from = 0 OR action = 'SPLIT')),
     price           BIGINT NOT NULL,
     fees            BIGINT NOT NULL,
     amount          BIGINT NOT NULL,
