@@ -41,6 +41,7 @@ func runContract(t *testing.T, open func(t testing.TB) *Store) {
 		{"accounts", testAccounts},
 		{"trades", testTrades},
 		{"trades-rejected", testTradesRejected},
+		{"ids-per-portfolio", testIDsPerPortfolio},
 		{"derived", testDerived},
 		{"derived-rejected", testDerivedRejected},
 		{"prices", testPrices},
@@ -361,6 +362,82 @@ func testTradesRejected(t *testing.T, s *Store) {
 
 	if got := count(); got != before {
 		t.Fatalf("rejected batches left %d trades, want %d", got, before)
+	}
+}
+
+// testIDsPerPortfolio checks that trade and lot ids, which imported files
+// give ("b1"), are unique per portfolio only: the same id in another
+// portfolio, of the same user or another, is fine; twice in one portfolio
+// it is ErrConflict.
+func testIDsPerPortfolio(t *testing.T, s *Store) {
+	ctx := t.Context()
+	alice := newFixture(t, s, "alice")
+	bob := newFixture(t, s, "bob")
+	// A second portfolio of alice's, with an account of its own.
+	second := fixture{user: alice.user}
+	var err error
+	second.pf, err = s.EnsurePortfolio(ctx, alice.user, "second")
+	must(t, "EnsurePortfolio second", err)
+	second.taxable, err = s.CreateAccount(ctx, alice.user, second.pf, portfolio.Account{Name: "brokerage", TaxType: portfolio.Taxable})
+	must(t, "CreateAccount second", err)
+
+	buy := func(f fixture, key string) portfolio.Trade {
+		return portfolio.Trade{ID: "b1", AccountID: f.taxable.ID, Date: date("2024-01-03"), Action: portfolio.Buy, Symbol: "VTI",
+			Quantity: d("10"), Price: d("100"), Currency: "USD", Key: key}
+	}
+	derived := func(f fixture) Derived {
+		lot := portfolio.Lot{ID: "b1", AccountID: f.taxable.ID, Symbol: "VTI", OpenTradeID: "b1", DateAcquired: date("2024-01-03"),
+			AdjustedDateAcquired: date("2024-01-03"), OriginalQuantity: d("10"), Quantity: d("4"), OriginalBasis: d("1000"),
+			CostBasis: d("400"), AdjustedBasis: d("400")}
+		return Derived{
+			Lots: []portfolio.Lot{lot},
+			Disposals: []portfolio.Disposal{{SellTradeID: "s1", LotID: "b1", AccountID: f.taxable.ID, Symbol: "VTI", Quantity: d("6"),
+				DateAcquired: date("2024-01-03"), AdjustedDateAcquired: date("2024-01-03"), DateSold: date("2024-02-01"),
+				Proceeds: d("660"), CostBasis: d("600"), AdjustedBasis: d("600")}},
+			Holdings: []portfolio.Holding{{AccountID: f.taxable.ID, Symbol: "VTI", Quantity: d("4"), CostBasis: d("400"), AdjustedBasis: d("400"), Lots: 1, FirstAcquired: date("2024-01-03")}},
+			Cash:     map[string]decimal.Decimal{f.taxable.ID: d("-340")},
+		}
+	}
+	for _, f := range []fixture{alice, second, bob} {
+		must(t, "InsertTrades(b1) in portfolio "+f.pf, s.InsertTrades(ctx, f.user, []portfolio.Trade{buy(f, "k1")}))
+		must(t, "ReplaceDerived(lot b1) in portfolio "+f.pf, s.ReplaceDerived(ctx, f.user, f.pf, derived(f)))
+	}
+	for _, f := range []fixture{alice, second, bob} {
+		got, err := s.Trades(ctx, f.pf)
+		must(t, "Trades", err)
+		if diff := cmp.Diff([]portfolio.Trade{buy(f, "k1")}, got); diff != "" {
+			t.Errorf("Trades of portfolio %s (-want +got):\n%s", f.pf, diff)
+		}
+		checkDerived(t, s, f.pf, derived(f))
+	}
+
+	// Twice in one portfolio is still a conflict, for trades and for lots.
+	wantErr(t, "InsertTrades(b1 again, new key)", s.InsertTrades(ctx, alice.user, []portfolio.Trade{buy(alice, "k2")}), ErrConflict)
+	wantErr(t, "InsertTrades(b1 twice in one call)", s.InsertTrades(ctx, bob.user, []portfolio.Trade{buy(bob, "k3"), buy(bob, "k4")}), ErrConflict)
+	twice := derived(second)
+	twice.Lots = append(twice.Lots, twice.Lots[0])
+	twice.Lots[1].AccountID, twice.Lots[1].DateAcquired = second.taxable.ID, date("2024-01-04") // another clustering key, same id
+	wantErr(t, "ReplaceDerived(lot b1 twice)", s.ReplaceDerived(ctx, second.user, second.pf, twice), ErrConflict)
+
+	// A disposal names a lot of its own portfolio: b1 of another portfolio
+	// does not satisfy the foreign key.
+	third := fixture{user: bob.user}
+	third.pf, err = s.EnsurePortfolio(ctx, bob.user, "third")
+	must(t, "EnsurePortfolio third", err)
+	third.taxable, err = s.CreateAccount(ctx, bob.user, third.pf, portfolio.Account{Name: "brokerage", TaxType: portfolio.Taxable})
+	must(t, "CreateAccount third", err)
+	orphan := derived(third)
+	orphan.Lots, orphan.Holdings = nil, nil
+	wantErr(t, "ReplaceDerived(disposal of another portfolio's lot b1)", s.ReplaceDerived(ctx, third.user, third.pf, orphan), ErrConstraint)
+
+	// Nothing above changed what each portfolio holds.
+	for _, f := range []fixture{alice, second, bob} {
+		got, err := s.Trades(ctx, f.pf)
+		must(t, "Trades", err)
+		if len(got) != 1 {
+			t.Errorf("portfolio %s has %d trades after the rejected inserts, want 1", f.pf, len(got))
+		}
+		checkDerived(t, s, f.pf, derived(f))
 	}
 }
 

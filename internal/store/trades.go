@@ -24,11 +24,13 @@ const byPortfolio = `user_id = (SELECT user_id FROM portfolios WHERE id = $1) AN
 // multi-row INSERTs. A trade without an ID gets a new one and a trade
 // without a Key uses its ID as Key; both are written back into trades.
 //
-// A Key already stored in the trade's portfolio (or repeated in trades) is
-// ErrConflict, so filter with TradeKeys first to make re-imports add only
-// what is new. An account that is not userID's is ErrConstraint, as is a
-// SplitFrom on a trade that is not a SPLIT, or a value with more places than
-// its column keeps (ErrPrecision) or too large for it (ErrOverflow).
+// IDs and Keys are unique per portfolio: another portfolio (of any user) may
+// use the same ones. A Key or ID already stored in the trade's portfolio (or
+// repeated in trades) is ErrConflict, so filter with TradeKeys first to make
+// re-imports add only what is new. An account that is not userID's is
+// ErrConstraint, as is a SplitFrom on a trade that is not a SPLIT, or a value
+// with more places than its column keeps (ErrPrecision) or too large for it
+// (ErrOverflow).
 func (q *Queries) InsertTrades(ctx context.Context, userID string, trades []portfolio.Trade) error {
 	if len(trades) == 0 {
 		return nil

@@ -2,7 +2,8 @@
 -- the two differ only in types (TIMESTAMP text vs TIMESTAMPTZ, TEXT vs JSONB,
 -- BLOB vs BYTEA) and in SQLite's WITHOUT ROWID.
 --
--- Conventions: ids are UUIDv7 text made in Go; every tenant row carries
+-- Conventions: ids are UUIDv7 text made in Go (except trade and lot ids,
+-- which an imported file may give, and are unique per portfolio); every tenant row carries
 -- user_id (indexed); quantities are BIGINT ×1e8 and money/prices BIGINT ×1e6;
 -- civil dates are TEXT 'YYYY-MM-DD'; timestamps are UTC.
 
@@ -46,8 +47,10 @@ CREATE INDEX external_accounts_user_id ON external_accounts (user_id);
 -- lots holds a SELL's specific-lot picks as "LOTID:QTY;LOTID".
 -- A SPLIT is N-for-M: quantity holds N and split_from M (×1e8 like
 -- quantities; 0 means 1, and every other action has 0).
+-- ids come from the files imported (a CSV's id column), so they are unique
+-- per portfolio, not across the database: two portfolios may both have "b1".
 CREATE TABLE trades (
-    id              TEXT PRIMARY KEY,
+    id              TEXT NOT NULL,
     user_id         TEXT NOT NULL REFERENCES users (id),
     portfolio_id    TEXT NOT NULL REFERENCES portfolios (id),
     account_id      TEXT NOT NULL REFERENCES external_accounts (id),
@@ -69,18 +72,21 @@ CREATE TABLE trades (
     broker_exec_id  TEXT,
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL,
+    PRIMARY KEY (portfolio_id, id),
     UNIQUE (user_id, portfolio_id, trade_key)
 ) WITHOUT ROWID;
 
 -- lots, lot_disposals, holdings and cash_balances are derived from trades by
 -- the ledger and replaced as a whole per portfolio; nothing else may
 -- reference them with a foreign key. Like trades, their portfolio indexes
--- lead with user_id and double as the user_id index.
+-- lead with user_id and double as the user_id index. A lot's id is the id of
+-- the trade that opened it, so it too is unique per portfolio only, and a
+-- disposal names its lot by portfolio and id.
 -- On SQLite, lots are stored in the order reports read them (clustered by
 -- portfolio, account, symbol, date), so loading a portfolio's lots is one
 -- range scan instead of an index walk plus a seek per lot.
 CREATE TABLE lots (
-    id                     TEXT NOT NULL UNIQUE,
+    id                     TEXT NOT NULL,
     user_id                TEXT NOT NULL REFERENCES users (id),
     portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
     account_id             TEXT NOT NULL REFERENCES external_accounts (id),
@@ -95,7 +101,8 @@ CREATE TABLE lots (
     adjusted_basis         BIGINT NOT NULL,
     closed_date            TEXT,
     updated_at             TIMESTAMP NOT NULL,
-    PRIMARY KEY (user_id, portfolio_id, account_id, symbol, date_acquired, id)
+    PRIMARY KEY (user_id, portfolio_id, account_id, symbol, date_acquired, id),
+    UNIQUE (portfolio_id, id)
 ) WITHOUT ROWID;
 
 CREATE TABLE lot_disposals (
@@ -104,7 +111,7 @@ CREATE TABLE lot_disposals (
     portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
     seq                    BIGINT NOT NULL,
     sell_trade_id          TEXT NOT NULL,
-    lot_id                 TEXT NOT NULL REFERENCES lots (id),
+    lot_id                 TEXT NOT NULL,
     account_id             TEXT NOT NULL REFERENCES external_accounts (id),
     symbol                 TEXT NOT NULL,
     quantity               BIGINT NOT NULL,
@@ -115,9 +122,10 @@ CREATE TABLE lot_disposals (
     cost_basis             BIGINT NOT NULL,
     adjusted_basis         BIGINT NOT NULL,
     updated_at             TIMESTAMP NOT NULL,
-    UNIQUE (user_id, portfolio_id, seq)
+    UNIQUE (user_id, portfolio_id, seq),
+    FOREIGN KEY (portfolio_id, lot_id) REFERENCES lots (portfolio_id, id)
 ) WITHOUT ROWID;
-CREATE INDEX lot_disposals_lot_id ON lot_disposals (lot_id);
+CREATE INDEX lot_disposals_lot_id ON lot_disposals (portfolio_id, lot_id);
 
 CREATE TABLE holdings (
     id             TEXT PRIMARY KEY,
