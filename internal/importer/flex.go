@@ -320,7 +320,10 @@ func (e *flexEl) num(name string, places int, required bool) (d decimal.Decimal,
 	return d, true, nil
 }
 
-func (e *flexEl) currency() (string, *RowError) {
+// currency reads the currency attribute (USD when absent). With usdOnly,
+// any other currency is an error: amounts are not converted yet, so they
+// would be booked as dollars.
+func (e *flexEl) currency(usdOnly bool) (string, *RowError) {
 	v := e.get("currency")
 	if v == "" {
 		return "USD", nil
@@ -328,6 +331,9 @@ func (e *flexEl) currency() (string, *RowError) {
 	c, ok := normCurrency(v)
 	if !ok {
 		return "", e.fail("currency", v, wantCurrency)
+	}
+	if usdOnly && c != "USD" {
+		return "", e.fail("currency", v, wantUSD)
 	}
 	return c, nil
 }
@@ -422,7 +428,7 @@ func (p *flexParser) trade(e *flexEl) *RowError {
 	if ok && (t.Action == portfolio.Buy && !net.IsPositive() || t.Action == portfolio.Sell && !net.IsNegative()) {
 		t.Amount = net.Abs()
 	}
-	if t.Currency, err = e.currency(); err != nil {
+	if t.Currency, err = e.currency(true); err != nil {
 		return err
 	}
 	t.Key = e.key("flex:trade:", []string{"tradeID", "transactionID"},
@@ -480,7 +486,7 @@ func (p *flexParser) cash(e *flexEl) *RowError {
 	} else if s := normSymbol(e.get("symbol")); validSymbol(s) {
 		t.Symbol = s // kept for information, e.g. the security a tax was withheld on
 	}
-	if t.Currency, err = e.currency(); err != nil {
+	if t.Currency, err = e.currency(true); err != nil {
 		return err
 	}
 	t.Note = e.get("description")
@@ -533,7 +539,9 @@ func (p *flexParser) corporateAction(e *flexEl) *RowError {
 		}
 		t.Symbol = strings.TrimSuffix(s, ".OLD")
 	}
-	if t.Currency, err = e.currency(); err != nil {
+	// A split moves no cash, so its currency (the security's) is kept
+	// whatever it is.
+	if t.Currency, err = e.currency(false); err != nil {
 		return err
 	}
 	group := t.AccountID + "\x1f" + t.Date.String() + "\x1f" + t.Symbol

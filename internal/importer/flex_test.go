@@ -189,7 +189,7 @@ func TestParseFlexMappings(t *testing.T) {
 <CashTransaction type="Dividends" symbol="VTI" dateTime="20240320" amount="-3.10" transactionID="c1" description="reversal" levelOfDetail="DETAIL" />
 <CashTransaction type="Withholding Tax" symbol="VTI" settleDate="2024-03-21" amount="0.47" transactionID="c2" />
 <CashTransaction type="Deposits &amp; Withdrawals" dateTime="20240322" amount="-500" transactionID="c3" />
-<CashTransaction type="Broker Interest Paid" reportDate="20240323" amount="-4.2" currency="eur" transactionID="c4" />
+<CashTransaction type="Broker Interest Paid" reportDate="20240323" amount="-4.2" currency="usd" transactionID="c4" />
 <CashTransaction type="Commission Adjustments" dateTime="20240324" amount="0" transactionID="c5" />
 <CashTransaction type="Dividends" symbol="VTI" dateTime="20240320" amount="50" levelOfDetail="SUMMARY" />
 <CashTransaction type="Payment In Lieu Of Dividends" symbol="BRK B" dateTime="20240325" amount="1.25" />
@@ -218,7 +218,7 @@ func TestParseFlexMappings(t *testing.T) {
 		{Key: "flex:cash:c1", AccountID: B, Date: d("2024-03-20"), Action: portfolio.Fee, Symbol: "VTI", Amount: dec("3.1"), Currency: "USD", Note: "reversal"},
 		{Key: "flex:cash:c2", AccountID: B, Date: d("2024-03-21"), Action: portfolio.Interest, Symbol: "VTI", Amount: dec("0.47"), Currency: "USD"},
 		{Key: "flex:cash:c3", AccountID: B, Date: d("2024-03-22"), Action: portfolio.Withdrawal, Amount: dec("500"), Currency: "USD"},
-		{Key: "flex:cash:c4", AccountID: B, Date: d("2024-03-23"), Action: portfolio.Fee, Amount: dec("4.2"), Currency: "EUR"},
+		{Key: "flex:cash:c4", AccountID: B, Date: d("2024-03-23"), Action: portfolio.Fee, Amount: dec("4.2"), Currency: "USD"},
 		{AccountID: B, Date: d("2024-03-25"), Action: portfolio.Dividend, Symbol: "BRK B", Amount: dec("1.25"), Currency: "USD"},
 		{AccountID: B, Date: d("2024-03-25"), Action: portfolio.Dividend, Symbol: "BRK B", Amount: dec("1.25"), Currency: "USD"},
 		{Key: "flex:ca:ca1", AccountID: B, Date: d("2024-04-01"), Action: portfolio.Split, Symbol: "QZOA", Quantity: dec("1"), SplitFrom: dec("10"), Currency: "USD", Note: "QZOA(US9990007791) SPLIT 1 FOR 10 (QZOA, QZ CORP, US9990007792)"},
@@ -323,6 +323,9 @@ func TestParseFlexErrors(t *testing.T) {
 		{"conflicting split rows", flexDoc("<CorporateActions>\n<CorporateAction " + split + " />\n<CorporateAction " +
 			strings.Replace(split, "4 FOR 1", "2 FOR 1", 1) + " />\n</CorporateActions>"), 6, 1, "description",
 			"AAPL(US0378331005) SPLIT 2 FOR 1 (AAPL, APPLE INC, US0378331005)", "same ratio as the split of AAPL on line 5 (4 FOR 1)"},
+		{"euro trade", with(`symbol`, `currency="EUR" symbol`), 5, 3, "currency", "EUR", wantUSD},
+		{"euro cash", cash(`type="Dividends" symbol="SAP" dateTime="20240105" amount="12.5" currency="eur"`), 5, 1, "currency", "eur", "USD (other currencies are not supported yet: convert to USD or leave the row out)"},
+		{"euro fee", cash(`type="Other Fees" dateTime="20240105" amount="-1" currency="CHF"`), 5, 1, "currency", "CHF", wantUSD},
 		{"too precise split", ca(strings.Replace(split, "4 FOR 1", "1 FOR 3.000000001", 1)), 5, 1, "description", "AAPL(US0378331005) SPLIT 1 FOR 3.000000001 (AAPL, APPLE INC, US0378331005)", "SPLIT N FOR M"},
 		{"position without symbol", flexDoc("<OpenPositions>\n<OpenPosition assetCategory=\"STK\" position=\"1\" />\n</OpenPositions>"), 5, 1, "symbol", "", "symbol such as"},
 		{"position bad quantity", flexDoc("<OpenPositions>\n<OpenPosition assetCategory=\"STK\" symbol=\"X\" position=\"\" />\n</OpenPositions>"), 5, 1, "position", "", "number"},
@@ -445,6 +448,26 @@ func TestFlexReverseSplitReconciles(t *testing.T) {
 	h := portfolio.Holdings(l.OpenLots())
 	if len(h) != 1 || len(f.Positions) != 1 || !h[0].Quantity.Equal(f.Positions[0].Quantity) {
 		t.Errorf("holdings %+v, OpenPositions %+v: want the same quantity", h, f.Positions)
+	}
+}
+
+// TestFlexSkippedRowsIgnoreCurrency checks that rows the parser skips anyway
+// (currency conversions, options, cancellations, zero cash) are not refused
+// for their currency.
+func TestFlexSkippedRowsIgnoreCurrency(t *testing.T) {
+	f := parseFlexString(t, flexDoc(`<Trades>
+<Trade currency="USD" assetCategory="CASH" symbol="EUR.USD" tradeDate="20240105" quantity="500" tradePrice="1.08" buySell="BUY" tradeID="1" />
+<Trade currency="EUR" assetCategory="CASH" symbol="EUR.CHF" tradeDate="20240105" quantity="500" tradePrice="0.95" buySell="BUY" tradeID="2" />
+<Trade currency="EUR" assetCategory="OPT" symbol="SAP 240119C00200000" tradeDate="20240105" quantity="1" tradePrice="5" buySell="BUY" tradeID="3" />
+<Trade currency="EUR" assetCategory="STK" symbol="SAP" tradeDate="20240105" quantity="1" tradePrice="5" buySell="BUY" tradeID="4" levelOfDetail="ORDER" />
+<Trade currency="EUR" assetCategory="STK" symbol="SAP" tradeDate="20240105" quantity="-1" tradePrice="5" buySell="BUY (Ca.)" tradeID="5" origTradeID="9" />
+<Trade currency="USD" assetCategory="STK" symbol="VTI" tradeDate="20240105" quantity="1" tradePrice="200" buySell="BUY" tradeID="6" />
+</Trades>
+<CashTransactions>
+<CashTransaction type="Other Fees" dateTime="20240105" amount="0" currency="EUR" transactionID="c1" />
+</CashTransactions>`))
+	if len(f.Rows) != 1 || f.Rows[0].Trade.Key != "flex:trade:6" {
+		t.Errorf("rows %+v: want only trade 6", f.Rows)
 	}
 }
 

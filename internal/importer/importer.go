@@ -97,6 +97,7 @@ const (
 	wantMoney       = "a non-negative number such as 12.50 (no $, no thousands separators)"
 	wantPositiveAmt = "a positive amount such as 12.50 (no $, no thousands separators)"
 	wantCurrency    = "a 3-letter currency code such as USD"
+	wantUSD         = "USD (other currencies are not supported yet: convert to USD or leave the row out)"
 	wantQtyPlaces   = "at most 8 decimal places"
 	wantMoneyPlaces = "at most 6 decimal places"
 	wantQtyRange    = "a quantity below 10000000000"

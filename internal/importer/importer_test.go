@@ -79,8 +79,8 @@ func checkTrade(t portfolio.Trade) error {
 			return fmt.Errorf("amount %s on %s", t.Amount, t.Action)
 		}
 	}
-	if len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency {
-		return fmt.Errorf("currency %q", t.Currency)
+	if t.Currency != "USD" && (t.Action != portfolio.Split || len(t.Currency) != 3 || strings.ToUpper(t.Currency) != t.Currency) {
+		return fmt.Errorf("currency %q on %s", t.Currency, t.Action) // only USD moves cash until FX exists
 	}
 	if t.Action == portfolio.Split {
 		if t.SplitFrom.IsNegative() || !t.SplitFrom.Equal(portfolio.RoundQty(t.SplitFrom)) {

@@ -498,6 +498,9 @@ func (w *rowWorker) row(out *Row, meta *rowMeta) *RowError {
 		if !ok {
 			return w.fail(colCurrency, v, wantCurrency)
 		}
+		if c != "USD" { // until amounts are converted, another currency would be booked as dollars
+			return w.fail(colCurrency, v, wantUSD)
+		}
 		t.Currency = c
 	}
 

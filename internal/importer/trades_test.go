@@ -32,7 +32,7 @@ func TestParseTradesCSV(t *testing.T) {
 		",2024-04-01,U7654322,INTEREST,,,,,0.42,,,\n" +
 		",,,,,,,,,,,\n" +
 		",2024-04-02,Roth,FEE,ADR,,,,1.5,,,custody fee\n" +
-		",2024-04-03,Roth,WITHDRAWAL,,,,,100,EUR,,\n" +
+		",2024-04-03,Roth,WITHDRAWAL,,,,,100,Usd,,\n" +
 		",2024-04-04,Roth,SELL,BND,3,,,210.000000,,,\n"
 	rows, err := ParseTradesCSV(strings.NewReader(in), "trades.csv", resolve)
 	if err != nil {
@@ -60,7 +60,7 @@ func TestParseTradesCSV(t *testing.T) {
 		tr(12, portfolio.Trade{AccountID: B, Date: d("2024-03-20"), Action: portfolio.Reinvest, Symbol: "VTI", Quantity: dec("0.05"), Amount: dec("12.34")}),
 		tr(13, portfolio.Trade{AccountID: R, Date: d("2024-04-01"), Action: portfolio.Interest, Amount: dec("0.42")}),
 		tr(15, portfolio.Trade{AccountID: R, Date: d("2024-04-02"), Action: portfolio.Fee, Symbol: "ADR", Amount: dec("1.5"), Note: "custody fee"}),
-		tr(16, portfolio.Trade{AccountID: R, Date: d("2024-04-03"), Action: portfolio.Withdrawal, Amount: dec("100"), Currency: "EUR"}),
+		tr(16, portfolio.Trade{AccountID: R, Date: d("2024-04-03"), Action: portfolio.Withdrawal, Amount: dec("100")}),
 		tr(17, portfolio.Trade{AccountID: R, Date: d("2024-04-04"), Action: portfolio.Sell, Symbol: "BND", Quantity: dec("3"), Amount: dec("210")}),
 	}
 	for i := range rows {
@@ -150,6 +150,9 @@ func TestParseTradesCSVErrors(t *testing.T) {
 		{"price on a split", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "2", "10", "", "", "", ""), 2, 7, "price", "10", "SPLIT does not use it"},
 		{"bad ratio", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "-2", "", "", "", "", ""), 2, 6, "quantity", "-2", "split ratio"},
 		{"bad currency", h + buy("", "2024-01-02", "Brokerage", "BUY", "VTI", "1", "10", "", "", "US", ""), 2, 10, "currency", "US", "3-letter"},
+		{"euro buy", h + buy("", "2024-01-02", "Brokerage", "BUY", "SAP", "1", "10", "", "", "EUR", ""), 2, 10, "currency", "EUR", wantUSD},
+		{"euro deposit", h + buy("", "2024-01-02", "Brokerage", "DEPOSIT", "", "", "", "", "10", "eur", ""), 2, 10, "currency", "eur", "other currencies are not supported yet"},
+		{"euro split", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "SAP", "2", "", "", "", "EUR", ""), 2, 10, "currency", "EUR", wantUSD},
 		{"ratio with zero M", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:0", "", "", "", "", ""), 2, 6, "quantity", "1:0", "1:3"},
 		{"ratio without M", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", "1:", "", "", "", "", ""), 2, 6, "quantity", "1:", "1:3"},
 		{"ratio without N", h + buy("", "2024-01-02", "Brokerage", "SPLIT", "VTI", ":3", "", "", "", "", ""), 2, 6, "quantity", ":3", "1:3"},
