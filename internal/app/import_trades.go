@@ -172,7 +172,7 @@ func bookingFailure(err error, file string, byID map[string]*importer.Row, store
 func fieldValue(t portfolio.Trade, field string) string {
 	switch field {
 	case "quantity":
-		return t.Quantity.String()
+		return quantityText(t)
 	case "price":
 		return t.Price.String()
 	case "amount":
@@ -248,7 +248,7 @@ func lastDate(trades []portfolio.Trade) *portfolio.Date {
 func sameTrade(a, b portfolio.Trade) bool {
 	if a.AccountID != b.AccountID || a.Date != b.Date || a.Action != b.Action || a.Symbol != b.Symbol ||
 		!a.Quantity.Equal(b.Quantity) || !a.Price.Equal(b.Price) || !a.Fees.Equal(b.Fees) ||
-		!a.Amount.Equal(b.Amount) || a.Currency != b.Currency || len(a.Lots) != len(b.Lots) {
+		!a.Amount.Equal(b.Amount) || !a.SplitFrom.Equal(b.SplitFrom) || a.Currency != b.Currency || len(a.Lots) != len(b.Lots) {
 		return false
 	}
 	for i := range a.Lots {
@@ -264,7 +264,7 @@ func describe(t portfolio.Trade, names map[string]string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s %s", t.Date, names[t.AccountID], t.Action)
 	if !t.Quantity.IsZero() {
-		fmt.Fprintf(&b, " %s", t.Quantity)
+		fmt.Fprintf(&b, " %s", quantityText(t))
 	}
 	if t.Symbol != "" {
 		fmt.Fprintf(&b, " %s", t.Symbol)
@@ -276,4 +276,12 @@ func describe(t portfolio.Trade, names map[string]string) string {
 		fmt.Fprintf(&b, " amount %s", t.Amount)
 	}
 	return b.String()
+}
+
+// quantityText is a trade's quantity as files write it: N:M for an N-for-M split.
+func quantityText(t portfolio.Trade) string {
+	if t.Action == portfolio.Split && !t.SplitFrom.IsZero() {
+		return t.Quantity.String() + ":" + t.SplitFrom.String()
+	}
+	return t.Quantity.String()
 }

@@ -15,7 +15,9 @@ func gLot(id, acct, sym, date, qty, basis string) Lot {
 		OriginalQuantity: gd(qty), Quantity: gd(qty), OriginalBasis: gd(basis), CostBasis: gd(basis), AdjustedBasis: gd(basis)}
 }
 
-func gBar(sym, date, close string) Bar { return Bar{Symbol: sym, Date: MustDate(date), Close: gd(close)} }
+func gBar(sym, date, close string) Bar {
+	return Bar{Symbol: sym, Date: MustDate(date), Close: gd(close)}
+}
 
 // groupFixture: two accounts, AAPL in both, MSFT without a price, cash in one.
 func groupFixture() Valuation {
