@@ -47,6 +47,7 @@ func TestExitCodes(t *testing.T) {
 		{"wrong arg count", []string{"import", "trades", "--db", db}, 2, "accepts 1 arg"},
 		{"runtime error", []string{"import", "trades", filepath.Join(dir, "none.csv"), "--db", db}, 1, "no such file"},
 		{"our error quoting cobra's words", []string{"import", "trades", odd, "--db", db}, 1, `account "Bob accepts all"`},
+		{"file DSN with parameters", []string{"accounts", "list", "--db", "file:" + db + "?_pragma=busy_timeout(1000)"}, 0, ""},
 		{"no database", []string{"holdings", "--db", filepath.Join(dir, "missing.db")}, 1, `run "wealthalloc init"`},
 		{"cancelled", []string{"holdings", "--db", db}, 3, "cancelled"},
 	}

@@ -169,6 +169,14 @@ func openSQLite(dsn string) (*Store, error) {
 
 // sqlitePath splits a SQLite dsn into the file path and extra driver
 // parameters.
+// SQLiteFile is the file a SQLite DSN names (prefixes such as "file:" and
+// any "?parameters" removed), so callers can check or remove it without
+// parsing DSNs themselves.
+func SQLiteFile(dsn string) (string, error) {
+	path, _, err := sqlitePath(dsn)
+	return path, err
+}
+
 func sqlitePath(dsn string) (path, query string, err error) {
 	s := dsn
 	for _, p := range []string{"sqlite://", "sqlite:", "file://", "file:"} {

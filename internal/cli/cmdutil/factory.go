@@ -145,7 +145,10 @@ func (f *Factory) Portfolio(ctx context.Context) (*app.Portfolio, error) {
 		return nil, err
 	}
 	if !IsPostgres(dsn) {
-		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+		path, err := store.SQLiteFile(dsn)
+		if err != nil {
+			return nil, &FlagError{Err: fmt.Errorf("--db: %w", err)}
+		}
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w at %s: run \"wealthalloc init\" to create it, or pass --db", ErrNoDatabase, path)
 		}

@@ -66,7 +66,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if cmdutil.IsPostgres(path) {
 		return cmdutil.FlagErrorf("--db: the demo builds a SQLite file; give a file path, not %s", cmdutil.RedactDSN(path))
 	}
-	state, err := probe(ctx, f, path)
+	file, err := store.SQLiteFile(path)
+	if err != nil {
+		return &cmdutil.FlagError{Err: fmt.Errorf("--db: %w", err)}
+	}
+	state, err := probe(ctx, f, path, file)
 	if err != nil {
 		return err
 	}
@@ -75,7 +79,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if opts.Reset || state == app.DemoIncomplete {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if err := os.Remove(file + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("reset demo: %w", err)
 			}
 		}
@@ -109,19 +113,19 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// probe reports what an existing file holds, without keeping it open (a
-// reset deletes it next). A missing file is DemoEmpty.
-func probe(ctx context.Context, f *cmdutil.Factory, path string) (app.DemoState, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+// probe reports what the database at dsn (stored in file) holds, without
+// keeping it open (a reset deletes it next). A missing file is DemoEmpty.
+func probe(ctx context.Context, f *cmdutil.Factory, dsn, file string) (app.DemoState, error) {
+	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
 		return app.DemoEmpty, nil
 	}
 	c, err := f.Config()
 	if err != nil {
 		return 0, err
 	}
-	st, err := store.Open(ctx, path)
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
-		return 0, fmt.Errorf("open %s: %w", path, err)
+		return 0, fmt.Errorf("open %s: %w", file, err)
 	}
 	defer st.Close()
 	user, name := cmdutil.Scope(c)
