@@ -25,9 +25,9 @@ var (
 // make_field_handle_empty (Python's str(sys.float_info.max)), and the form
 // a Java server sends it in.
 const (
-	unsetDoubleOut = "1.7976931348623157e+308"
-	unsetDoubleIn  = "1.7976931348623157E308"
-	unsetIntText   = "2147483647"
+	ordUnsetDoubleOut = "1.7976931348623157e+308"
+	ordUnsetDoubleIn  = "1.7976931348623157E308"
+	ordUnsetInt       = "2147483647"
 )
 
 // ordDef gives a field another default.
@@ -107,12 +107,12 @@ func ordMidOffsets(get func(string) string) bool {
 
 // Order condition types (order_condition.py).
 const (
-	condPrice         = "1"
-	condTime          = "3"
-	condMargin        = "4"
-	condExecution     = "5"
-	condVolume        = "6"
-	condPercentChange = "7"
+	ordCondPrice         = "1"
+	ordCondTime          = "3"
+	ordCondMargin        = "4"
+	ordCondExecution     = "5"
+	ordCondVolume        = "6"
+	ordCondPercentChange = "7"
 )
 
 // ordConditions is the conditions block: a count, one group per condition,
@@ -126,13 +126,13 @@ func ordConditions() []Field {
 		i0("conditionsCount"),
 		ordRepeat("conditions", "conditionsCount",
 			i("condType"), s("conjunctionConnection"),
-			ordIf("ifOperatorCondition", ordIs("condType", condPrice, condTime, condMargin, condVolume, condPercentChange),
+			ordIf("ifOperatorCondition", ordIs("condType", ordCondPrice, ordCondTime, ordCondMargin, ordCondVolume, ordCondPercentChange),
 				b("isMore"), s("value")),
-			ordIf("ifContractCondition", ordIs("condType", condPrice, condVolume, condPercentChange), i0("conId")),
-			ordIf("ifExecutionCondition", ordIs("condType", condExecution), s("secType")),
-			ordIf("ifExchange", ordIs("condType", condPrice, condVolume, condPercentChange, condExecution), s("exchange")),
-			ordIf("ifExecutionSymbol", ordIs("condType", condExecution), s("symbol")),
-			ordIf("ifPriceCondition", ordIs("condType", condPrice), i0("triggerMethod")),
+			ordIf("ifContractCondition", ordIs("condType", ordCondPrice, ordCondVolume, ordCondPercentChange), i0("conId")),
+			ordIf("ifExecutionCondition", ordIs("condType", ordCondExecution), s("secType")),
+			ordIf("ifExchange", ordIs("condType", ordCondPrice, ordCondVolume, ordCondPercentChange, ordCondExecution), s("exchange")),
+			ordIf("ifExecutionSymbol", ordIs("condType", ordCondExecution), s("symbol")),
+			ordIf("ifPriceCondition", ordIs("condType", ordCondPrice), i0("triggerMethod")),
 		),
 		ordIf("ifConditions", ordPositive("conditionsCount"), b("conditionsIgnoreRth"), b("conditionsCancelOrder")),
 	}
@@ -227,15 +227,15 @@ func placeOrderFields() []Field {
 		},
 		ordConditions(),
 		[]Field{
-			s("adjustedOrderType"), ordDef(d("triggerPrice"), unsetDoubleOut), ordDef(d("lmtPriceOffset"), unsetDoubleOut),
-			ordDef(d("adjustedStopPrice"), unsetDoubleOut), ordDef(d("adjustedStopLimitPrice"), unsetDoubleOut),
-			ordDef(d("adjustedTrailingAmount"), unsetDoubleOut), i0("adjustableTrailingUnit"),
+			s("adjustedOrderType"), ordDef(d("triggerPrice"), ordUnsetDoubleOut), ordDef(d("lmtPriceOffset"), ordUnsetDoubleOut),
+			ordDef(d("adjustedStopPrice"), ordUnsetDoubleOut), ordDef(d("adjustedStopLimitPrice"), ordUnsetDoubleOut),
+			ordDef(d("adjustedTrailingAmount"), ordUnsetDoubleOut), i0("adjustableTrailingUnit"),
 			s("extOperator"), s("softDollarTierName"), s("softDollarTierVal"),
-			ordDef(d("cashQty"), unsetDoubleOut),
+			ordDef(d("cashQty"), ordUnsetDoubleOut),
 			s("mifid2DecisionMaker"), s("mifid2DecisionAlgo"), s("mifid2ExecutionTrader"), s("mifid2ExecutionAlgo"),
 			b("dontUseAutoPriceForHedge"), b("isOmsContainer"), b("discretionaryUpToLimitPrice"),
 			ordDef(b("usePriceMgmtAlgo"), ""), // None goes as ""
-			ordDef(i("duration"), unsetIntText), ordDef(i("postToAts"), unsetIntText),
+			ordDef(i("duration"), ordUnsetInt), ordDef(i("postToAts"), ordUnsetInt),
 			b("autoCancelParent"), s("advancedErrorOverride"), s("manualOrderTime"),
 			// PEG BEST / PEG MID (170)
 			ordIf("ifIBKRATS", ordIs("exchange", "IBKRATS"), i("minTradeQty")),
@@ -297,25 +297,25 @@ func openOrderFields() []Field {
 			b("solicited"), b("whatIf"),
 			// order state
 			s("status"),
-			ordDef(s("initMarginBefore"), unsetDoubleIn), ordDef(s("maintMarginBefore"), unsetDoubleIn),
-			ordDef(s("equityWithLoanBefore"), unsetDoubleIn), ordDef(s("initMarginChange"), unsetDoubleIn),
-			ordDef(s("maintMarginChange"), unsetDoubleIn), ordDef(s("equityWithLoanChange"), unsetDoubleIn),
-			ordDef(s("initMarginAfter"), unsetDoubleIn), ordDef(s("maintMarginAfter"), unsetDoubleIn),
-			ordDef(s("equityWithLoanAfter"), unsetDoubleIn),
-			ordDef(d("commission"), unsetDoubleIn), ordDef(d("minCommission"), unsetDoubleIn),
-			ordDef(d("maxCommission"), unsetDoubleIn), s("commissionCurrency"), s("warningText"),
+			ordDef(s("initMarginBefore"), ordUnsetDoubleIn), ordDef(s("maintMarginBefore"), ordUnsetDoubleIn),
+			ordDef(s("equityWithLoanBefore"), ordUnsetDoubleIn), ordDef(s("initMarginChange"), ordUnsetDoubleIn),
+			ordDef(s("maintMarginChange"), ordUnsetDoubleIn), ordDef(s("equityWithLoanChange"), ordUnsetDoubleIn),
+			ordDef(s("initMarginAfter"), ordUnsetDoubleIn), ordDef(s("maintMarginAfter"), ordUnsetDoubleIn),
+			ordDef(s("equityWithLoanAfter"), ordUnsetDoubleIn),
+			ordDef(d("commission"), ordUnsetDoubleIn), ordDef(d("minCommission"), ordUnsetDoubleIn),
+			ordDef(d("maxCommission"), ordUnsetDoubleIn), s("commissionCurrency"), s("warningText"),
 			b("randomizeSize"), b("randomizePrice"),
 			ordPegBenchFields(),
 		},
 		ordConditions(),
 		[]Field{
-			s("adjustedOrderType"), ordDef(d("triggerPrice"), unsetDoubleIn),
-			ordDef(d("trailStopPrice2"), unsetDoubleIn), // trailStopPrice again
-			ordDef(d("lmtPriceOffset"), unsetDoubleIn), ordDef(d("adjustedStopPrice"), unsetDoubleIn),
-			ordDef(d("adjustedStopLimitPrice"), unsetDoubleIn), ordDef(d("adjustedTrailingAmount"), unsetDoubleIn),
+			s("adjustedOrderType"), ordDef(d("triggerPrice"), ordUnsetDoubleIn),
+			ordDef(d("trailStopPrice2"), ordUnsetDoubleIn), // trailStopPrice again
+			ordDef(d("lmtPriceOffset"), ordUnsetDoubleIn), ordDef(d("adjustedStopPrice"), ordUnsetDoubleIn),
+			ordDef(d("adjustedStopLimitPrice"), ordUnsetDoubleIn), ordDef(d("adjustedTrailingAmount"), ordUnsetDoubleIn),
 			i0("adjustableTrailingUnit"),
 			s("softDollarTierName"), s("softDollarTierVal"), s("softDollarTierDisplayName"),
-			ordDef(d("cashQty"), unsetDoubleIn),
+			ordDef(d("cashQty"), ordUnsetDoubleIn),
 			b("dontUseAutoPriceForHedge"), b("isOmsContainer"), b("discretionaryUpToLimitPrice"),
 			b("usePriceMgmtAlgo"), i("duration"), i("postToAts"), b("autoCancelParent"),
 			// PEG BEST / PEG MID (170): always present in openOrder
