@@ -16,6 +16,7 @@ import (
 
 	"github.com/wealthalloc/wealthalloc/internal/build"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
+	"github.com/wealthalloc/wealthalloc/internal/ibkr"
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
 )
 
@@ -64,8 +65,11 @@ func report(w io.Writer, cmd *cobra.Command, err error, log *slog.Logger) int {
 		return cmdutil.ExitCancelled
 	}
 	fmt.Fprintf(w, "error: %v\n", err)
-	if errors.As(err, &exitErr) {
+	switch {
+	case errors.As(err, &exitErr):
 		return exitErr.Code
+	case errors.Is(err, ibkr.ErrUnreachable):
+		return cmdutil.ExitGateway
 	}
 	return cmdutil.ExitError
 }

@@ -9,10 +9,14 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/accounts"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/demo"
+	"github.com/wealthalloc/wealthalloc/internal/cli/gateway"
+	"github.com/wealthalloc/wealthalloc/internal/cli/history"
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/cli/importcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/initcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
+	"github.com/wealthalloc/wealthalloc/internal/cli/quote"
+	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/version"
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
 )
@@ -24,7 +28,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run an Interactive Brokers portfolio from the terminal",
 		Long: `WealthAlloc keeps your accounts, trades and tax lots in a local database
 (SQLite by default, PostgreSQL for teams), values them from stored prices,
-and — in later releases — trades through IB Gateway and harvests tax losses.
+syncs positions, executions, quotes and price history from IB Gateway, and —
+in later releases — trades through it and harvests tax losses.
 
 Start with "wealthalloc demo" to see it on bundled real prices, or
 "wealthalloc init" to set up your own.`,
@@ -46,9 +51,14 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 	_ = root.RegisterFlagCompletionFunc("color", fixedCompletion("auto", "always", "never"))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} })
 
-	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "setup", Title: "Setup commands:"})
+	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
+		&cobra.Group{ID: "setup", Title: "Setup commands:"})
 	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f)} {
 		c.GroupID = "portfolio"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{synccmd.NewCmd(f, nil), quote.NewCmd(f, nil), history.NewCmd(f, nil), gateway.NewCmd(f)} {
+		c.GroupID = "broker"
 		root.AddCommand(c)
 	}
 	for _, c := range []*cobra.Command{initcmd.NewCmd(f, nil), demo.NewCmd(f, nil), version.NewCmd(f)} {

@@ -48,6 +48,7 @@ type Config struct {
 	Targets map[string]string `yaml:"targets,omitempty"`
 
 	Gateway Gateway `yaml:"gateway,omitempty"`
+	Trading Trading `yaml:"trading,omitempty"`
 
 	// Found reports whether Load read a file (false when it did not exist).
 	Found bool `yaml:"-"`
@@ -85,8 +86,12 @@ type Gateway struct {
 	Host     string `yaml:"host,omitempty"`      // default DefaultGatewayHost
 	Port     int    `yaml:"port,omitempty"`      // default DefaultGatewayPort
 	ClientID int    `yaml:"client_id,omitempty"` // TWS API client id
-	// Live allows orders on live (non-DU) accounts; the command must say
-	// so as well.
+}
+
+// Trading holds the trading section.
+type Trading struct {
+	// Live allows orders on live (non-DU) accounts; each order command must
+	// say --live as well.
 	Live bool `yaml:"live,omitempty"`
 }
 
@@ -451,7 +456,10 @@ tax:
 # gateway:
 #   host: 127.0.0.1   # the default
 #   port: 4002        # 4002 paper trading (the default), 4001 live
-#   client_id: 1      # any number not used by another API client
-#   live: false       # true allows orders on live (non-DU) accounts; each
-#                     # order command must say so explicitly as well
+#   client_id: 17     # any number not used by another API client
+
+# Orders on live accounts (ids not starting with DU) are refused unless
+# this says so AND the order command is given --live.
+# trading:
+#   live: false
 `

@@ -44,6 +44,7 @@ gateway:
   host: 10.0.0.2
   port: 4001
   client_id: 7
+trading:
   live: true
 `
 	wantFull := &Config{
@@ -57,7 +58,8 @@ gateway:
 			SubstantiallyIdentical: [][]string{{"VOO", "IVV", "SPY"}, {"VTI", "ITOT"}},
 		},
 		Targets: map[string]string{"VTI": "0.60", "BND": "0.40"},
-		Gateway: Gateway{Host: "10.0.0.2", Port: 4001, ClientID: 7, Live: true},
+		Gateway: Gateway{Host: "10.0.0.2", Port: 4001, ClientID: 7},
+		Trading: Trading{Live: true},
 		Found:   true,
 	}
 
@@ -295,7 +297,7 @@ func TestWriteDefault(t *testing.T) {
 	}
 
 	// Every key is explained in the file.
-	for _, key := range []string{"db:", "portfolio:", "user:", "colors:", "color:", "filing_status:", "rates:", "short:", "long:", "state:", "substantially_identical:", "targets:", "gateway:", "host:", "port:", "client_id:", "live:"} {
+	for _, key := range []string{"db:", "portfolio:", "user:", "colors:", "color:", "filing_status:", "rates:", "short:", "long:", "state:", "substantially_identical:", "targets:", "gateway:", "host:", "port:", "client_id:", "trading:", "live:"} {
 		if !strings.Contains(DefaultFile, key) {
 			t.Errorf("DefaultFile does not mention %q", key)
 		}
@@ -355,7 +357,7 @@ func TestDefaultFileExamples(t *testing.T) {
 			SubstantiallyIdentical: [][]string{{"VOO", "IVV", "SPY"}, {"VTI", "ITOT"}},
 		},
 		Targets: map[string]string{"VTI": "0.60", "VXUS": "0.25", "BND": "0.15"},
-		Gateway: Gateway{Host: "127.0.0.1", Port: 4002, ClientID: 1},
+		Gateway: Gateway{Host: "127.0.0.1", Port: 4002, ClientID: 17},
 		Found:   true,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {

@@ -11,8 +11,11 @@ import (
 
 	"github.com/wealthalloc/wealthalloc/internal/app"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
+	"github.com/wealthalloc/wealthalloc/internal/cli/gateway"
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/demo"
+	"github.com/wealthalloc/wealthalloc/internal/ibkr"
+	"github.com/wealthalloc/wealthalloc/internal/ibkr/sim"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 	"github.com/wealthalloc/wealthalloc/internal/store"
 )
@@ -32,7 +35,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: `Build a demo database — its own file, never yours — with a taxable account
 and an IRA, real daily prices of MSFT, IBM, SBUX, AAPL and the S&P 500 from
 2007 to 2016, and a sample history with a wash sale across accounts and
-losses to harvest, then show the holdings at --as-of (default 2008-11-20).
+losses to harvest; start the IB Gateway simulator in-process and sync the
+accounts from it over the TWS protocol; then show the holdings at --as-of
+(default 2008-11-20).
 
 The database is kept, so other commands can be tried on it with --db. The
 demo refuses a --db that holds a portfolio of your own, with or without
@@ -100,6 +105,14 @@ func Run(ctx context.Context, opts *Options) error {
 	if f.Global.AsOf == "" {
 		f.Global.AsOf = demo.AsOf.String()
 	}
+	asOf, err := f.AsOf()
+	if err != nil {
+		return err
+	}
+	synced, err := syncFromSimulator(ctx, f, p, asOf)
+	if err != nil {
+		return err
+	}
 	f.Global.DB = path
 	if err := holdings.Run(ctx, &holdings.Options{Factory: f, GroupBy: portfolio.BySymbol}); err != nil {
 		return err
@@ -108,9 +121,46 @@ func Run(ctx context.Context, opts *Options) error {
 	if state == app.DemoEmpty {
 		what = "built demo database"
 	}
-	fmt.Fprintf(f.IO.ErrOut, "\n%s: %s (as of %s)\ntry: wealthalloc holdings --db %s --as-of %s --group-by lot\n",
-		what, path, f.Global.AsOf, path, f.Global.AsOf)
+	fmt.Fprintf(f.IO.ErrOut, "\n%s: %s (as of %s)\n%s\ntry: wealthalloc holdings --db %s --as-of %s --group-by lot\n     wealthalloc gateway sim   (then: wealthalloc sync --db %s --gateway 127.0.0.1:4002)\n",
+		what, path, f.Global.AsOf, synced, path, f.Global.AsOf, path)
 	return nil
+}
+
+// syncFromSimulator starts the gateway simulator in-process on a free
+// loopback port, seeded with the demo accounts, and syncs the demo
+// portfolio from it over TCP, as a user's sync from IB Gateway would run.
+func syncFromSimulator(ctx context.Context, f *cmdutil.Factory, p *app.Portfolio, asOf portfolio.Date) (string, error) {
+	cfg, err := gateway.DemoConfig(asOf)
+	if err != nil {
+		return "", err
+	}
+	cfg.Logger = f.Logger
+	srv, err := sim.New(cfg)
+	if err != nil {
+		return "", fmt.Errorf("demo simulator: %w", err)
+	}
+	defer srv.Close()
+	addr, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("demo simulator: %w", err)
+	}
+	f.Progress("syncing from the gateway simulator at %s", addr)
+	defer f.ProgressDone()
+	c, err := ibkr.Dial(ctx, ibkr.Config{Addr: addr, ClientID: 1, Logger: f.Logger})
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	defer c.Close()
+	res, err := p.Sync(ctx, c, app.SyncOptions{Gateway: "simulator " + addr, Today: asOf})
+	if err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	agree := "books and IB agree"
+	if n := len(res.Differences) + len(res.Adopted); n > 0 {
+		agree = fmt.Sprintf("%d differences", n)
+	}
+	return fmt.Sprintf("synced from the in-process IB Gateway simulator (%s): %d accounts, %d new executions; %s",
+		addr, len(res.Accounts), res.Executions.Added, agree), nil
 }
 
 // probe reports what the database at dsn (stored in file) holds, without
