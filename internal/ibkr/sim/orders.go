@@ -126,12 +126,13 @@ func (c *conn) placeOrder(m wire.Msg) {
 		reject(codeRejected, "Order rejected - reason:a modification cannot change the contract, side or account")
 	default:
 		o.Symbol = o.sym.name
-		if why := s.cannotAfford(o, now); why != "" {
-			reject(codeRejected, "Order rejected - reason:"+why)
+		why := s.cannotAfford(o, now)
+		if whatIf {
+			c.sendWhatIf(o, now, why)
 			return
 		}
-		if whatIf {
-			c.sendWhatIf(o, now)
+		if why != "" {
+			reject(codeRejected, "Order rejected - reason:"+why)
 			return
 		}
 		s.acceptOrder(c, o, old, now)
@@ -394,8 +395,9 @@ func (c *conn) sendOrderStatus(o *order) {
 }
 
 // sendWhatIf answers a what-if order: an openOrder with the margin and
-// commission it would have, and nothing placed.
-func (c *conn) sendWhatIf(o *order, now time.Time) {
+// commission it would have, why it would be rejected as warningText, and
+// nothing placed.
+func (c *conn) sendWhatIf(o *order, now time.Time, warning string) {
 	s := c.s
 	price := s.mkt.priceAt(o.sym, now)
 	if o.OrderType != "MKT" && o.OrderType != "STP" {
@@ -412,6 +414,7 @@ func (c *conn) sendWhatIf(o *order, now time.Time) {
 	vals["commission"], vals["minCommission"], vals["maxCommission"] = fee.String(), fee.String(), fee.String()
 	vals["commissionCurrency"] = "USD"
 	vals["whatIf"] = "1"
+	vals["warningText"] = warning
 	c.send(wire.OpenOrder, vals)
 }
 

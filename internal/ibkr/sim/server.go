@@ -128,7 +128,9 @@ func (s *Server) register(l net.Listener) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		l.Close()
+		if l != nil {
+			l.Close()
+		}
 		return ErrServerClosed
 	}
 	s.listeners = append(s.listeners, l)
