@@ -33,9 +33,18 @@ type HistorySource interface {
 type StepError struct {
 	Op, Step string
 	Err      error
+	// NothingWritten says the failure came before the single write
+	// transaction (or rolled it back), which the message then states.
+	NothingWritten bool
 }
 
-func (e *StepError) Error() string { return e.Op + ": " + e.Step + ": " + e.Err.Error() }
+func (e *StepError) Error() string {
+	msg := e.Op + ": " + e.Step + ": " + e.Err.Error()
+	if e.NothingWritten {
+		msg += "; nothing was written"
+	}
+	return msg
+}
 func (e *StepError) Unwrap() error { return e.Err }
 
 // exchangeZone is the zone IB's US-stock times and trade dates are kept in.

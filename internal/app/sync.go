@@ -98,7 +98,7 @@ func (p *Portfolio) Sync(ctx context.Context, b Broker, opt SyncOptions) (*SyncR
 			opt.Progress(s)
 		}
 	}
-	fail := func(s string, err error) error { return &StepError{Op: "sync", Step: s, Err: err} }
+	fail := func(s string, err error) error { return &StepError{Op: "sync", Step: s, Err: err, NothingWritten: true} }
 
 	managed := b.Accounts()
 	if len(managed) == 0 {
