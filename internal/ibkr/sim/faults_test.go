@@ -118,7 +118,9 @@ func TestFaultRateLimit(t *testing.T) {
 	// The connection stays up after the first violation...
 	clk.Advance(2 * time.Second)
 	c.send(wire.ReqCurrentTime, nil)
-	c.until(func(m wire.Msg) bool { return m.Layout == wire.CurrentTime && len(ms) > 0 && m.Get("time") != ms[0].Get("time") })
+	c.until(func(m wire.Msg) bool {
+		return m.Layout == wire.CurrentTime && len(ms) > 0 && m.Get("time") != ms[0].Get("time")
+	})
 	// ...and is dropped on the second.
 	for range 51 {
 		c.send(wire.ReqCurrentTime, nil)

@@ -309,3 +309,21 @@ func (m *market) quoteAt(sym *symbol, t time.Time) quote {
 func (m *market) priceAt(sym *symbol, t time.Time) decimal.Decimal {
 	return m.path(sym, sym.today)[m.minuteOf(sym, sym.today, t)]
 }
+
+// BarsFromCloses makes daily bars from a series of closes, for price data
+// that has nothing else (such as the demo's adjusted closes): each day
+// opens at the previous close, its high and low are the open and close,
+// and the volume is zero. Closes stay exact; the intraday path then runs
+// from the previous close to the close, so limit and stop orders between
+// the two can fill. dates and closes pair up and ascend.
+func BarsFromCloses(dates []string, closes []decimal.Decimal) []Bar {
+	bars := make([]Bar, 0, len(closes))
+	for i, c := range closes {
+		open := c
+		if i > 0 {
+			open = closes[i-1]
+		}
+		bars = append(bars, Bar{Date: dates[i], Open: open, High: decimal.Max(open, c), Low: decimal.Min(open, c), Close: c, Volume: decimal.Zero})
+	}
+	return bars
+}
