@@ -256,18 +256,18 @@ func TestPacer(t *testing.T) {
 	bars := []Bar{{Date: "2026-01-02"}}
 
 	// An identical request within 15 s is served from the first's result.
-	if _, cached, err := p.acquire(ctx, "A|1Y", "A"); err != nil || cached {
+	if _, cached, err := p.acquire(ctx, "A|1Y", "A", 1); err != nil || cached {
 		t.Fatal(cached, err)
 	}
 	p.release("A|1Y", bars, true)
 	clk.Advance(5 * time.Second)
-	got, cached, err := p.acquire(ctx, "A|1Y", "A")
+	got, cached, err := p.acquire(ctx, "A|1Y", "A", 1)
 	if err != nil || !cached || len(got) != 1 {
 		t.Fatalf("identical request: cached=%v bars=%d err=%v", cached, len(got), err)
 	}
 	// After 15 s it is sent again.
 	clk.Advance(11 * time.Second)
-	if _, cached, _ := p.acquire(ctx, "A|1Y", "A"); cached {
+	if _, cached, _ := p.acquire(ctx, "A|1Y", "A", 1); cached {
 		t.Fatal("stale result served after 15 s")
 	}
 	p.release("A|1Y", nil, false)
@@ -283,7 +283,7 @@ func TestPacer(t *testing.T) {
 		if d, _ := p.delay(clk.Now(), fmt.Sprint("B|", i), "B"); d != 0 {
 			t.Fatalf("request %d waits %v", i, d)
 		}
-		p.acquire(ctx, fmt.Sprint("B|", i), "B")
+		p.acquire(ctx, fmt.Sprint("B|", i), "B", 1)
 		p.release(fmt.Sprint("B|", i), nil, true)
 		clk.Advance(100 * time.Millisecond)
 	}
@@ -296,7 +296,7 @@ func TestPacer(t *testing.T) {
 
 	// A waiting acquire proceeds when the clock passes the window.
 	done := make(chan error)
-	go func() { _, _, err := p.acquire(ctx, "B|5", "B"); done <- err }()
+	go func() { _, _, err := p.acquire(ctx, "B|5", "B", 1); done <- err }()
 	select {
 	case err := <-done:
 		t.Fatalf("sixth request went at once (%v)", err)
@@ -312,7 +312,7 @@ func TestPacer(t *testing.T) {
 	clk.Advance(time.Hour)
 	p = newPacer(clk)
 	for i := range 60 {
-		p.acquire(ctx, fmt.Sprint("K|", i), fmt.Sprint("K", i))
+		p.acquire(ctx, fmt.Sprint("K|", i), fmt.Sprint("K", i), 1)
 		p.release(fmt.Sprint("K|", i), nil, true)
 		clk.Advance(time.Second)
 	}
@@ -330,7 +330,7 @@ func TestPacer(t *testing.T) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if _, _, err := p.acquire(cctx, "Z", "Z"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := p.acquire(cctx, "Z", "Z", 1); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("acquire past ctx: %v", err)
 	}
 }

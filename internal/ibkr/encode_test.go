@@ -164,17 +164,17 @@ func TestOrderValidate(t *testing.T) {
 	base := Order{Account: "DU1", Contract: Contract{Symbol: "VTI"}, Action: "BUY", Quantity: decimal.NewFromInt(5),
 		Type: Market, OrderRef: "k1"}
 	bad := map[string]func(o *Order){
-		"no orderRef":        func(o *Order) { o.OrderRef = "" },
-		"no symbol":          func(o *Order) { o.Contract.Symbol = "" },
-		"bad action":         func(o *Order) { o.Action = "HOLD" },
-		"zero quantity":      func(o *Order) { o.Quantity = decimal.Zero },
-		"negative quantity":  func(o *Order) { o.Quantity = decimal.NewFromInt(-1) },
-		"LMT without price":  func(o *Order) { o.Type = Limit },
-		"STP without stop":   func(o *Order) { o.Type = Stop },
-		"STP LMT no limit":   func(o *Order) { o.Type = StopLimit; o.StopPrice = decimal.NewFromInt(1) },
-		"unknown type":       func(o *Order) { o.Type = "MOC" },
-		"bad tif":            func(o *Order) { o.TIF = "IOC" },
-		"NUL in orderRef":    func(o *Order) { o.OrderRef = "a\x00b" },
+		"no orderRef":       func(o *Order) { o.OrderRef = "" },
+		"no symbol":         func(o *Order) { o.Contract.Symbol = "" },
+		"bad action":        func(o *Order) { o.Action = "HOLD" },
+		"zero quantity":     func(o *Order) { o.Quantity = decimal.Zero },
+		"negative quantity": func(o *Order) { o.Quantity = decimal.NewFromInt(-1) },
+		"LMT without price": func(o *Order) { o.Type = Limit },
+		"STP without stop":  func(o *Order) { o.Type = Stop },
+		"STP LMT no limit":  func(o *Order) { o.Type = StopLimit; o.StopPrice = decimal.NewFromInt(1) },
+		"unknown type":      func(o *Order) { o.Type = "MOC" },
+		"bad tif":           func(o *Order) { o.TIF = "IOC" },
+		"NUL in orderRef":   func(o *Order) { o.OrderRef = "a\x00b" },
 	}
 	for name, mut := range bad {
 		o := base

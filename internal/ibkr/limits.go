@@ -155,7 +155,8 @@ func (p *pacer) delay(now time.Time, key, contract string) (d time.Duration, ok 
 // acquire waits until the request may go, or serves it from a result of an
 // identical request less than 15 s old. release must be called when the
 // request ends; store (before release) caches a successful result.
-func (p *pacer) acquire(ctx context.Context, key, contract string) (bars []Bar, cached bool, err error) {
+// weight is 2 for BID_ASK requests, which IB counts twice.
+func (p *pacer) acquire(ctx context.Context, key, contract string, weight int) (bars []Bar, cached bool, err error) {
 	for {
 		p.mu.Lock()
 		now := p.clock.Now()
@@ -168,7 +169,9 @@ func (p *pacer) acquire(ctx context.Context, key, contract string) (bars []Bar, 
 		}
 		d, ok := p.delay(now, key, contract)
 		if d <= 0 && ok {
-			p.sent = append(p.sent, histSend{at: now, key: key, contract: contract})
+			for range max(weight, 1) {
+				p.sent = append(p.sent, histSend{at: now, key: key, contract: contract})
+			}
 			p.open++
 			p.mu.Unlock()
 			return nil, false, nil

@@ -151,7 +151,11 @@ func (c *Client) HistoricalBars(ctx context.Context, hr HistoryRequest) ([]Bar, 
 	contractKey := strings.Join([]string{strconv.FormatInt(ct.ConID, 10), ct.Symbol, ct.SecType, ct.Exchange,
 		ct.PrimaryExchange, ct.Currency, hr.WhatToShow}, "|")
 	key := strings.Join([]string{contractKey, end, hr.Duration, hr.BarSize, strconv.FormatBool(hr.UseRTH)}, "|")
-	bars, cached, err := c.pacer.acquire(ctx, key, contractKey)
+	weight := 1
+	if hr.WhatToShow == "BID_ASK" {
+		weight = 2
+	}
+	bars, cached, err := c.pacer.acquire(ctx, key, contractKey, weight)
 	if err != nil {
 		return nil, c.stepErr("historicalData "+ct.Symbol, err)
 	}
