@@ -270,3 +270,43 @@ func TestDropConnections(t *testing.T) {
 		t.Errorf("Addr = %q, want %q", s.Addr(), addr)
 	}
 }
+
+func TestFaultDisconnectAfterHandshake(t *testing.T) {
+	_, addr, _ := start(t, Config{Faults: []Fault{{Name: FaultDisconnectAfter, Arg: "0"}}})
+	c := dialRaw(t, addr, 100, 178)
+	if ms := c.expectClosed(); len(ms) != 0 {
+		t.Errorf("got %v after the handshake", names(ms))
+	}
+}
+
+func TestServeReturnsNilAfterClose(t *testing.T) {
+	s, err := New(Config{Prices: testPrices()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(l) }()
+	waitFor(t, func() bool { return s.Addr() != "" })
+	// Connect options after the range are accepted.
+	nc, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.Write(wire.AppendFrame([]byte(wire.HelloPrefix), []byte("v100..178 +PACEAPI")))
+	fr := wire.NewFrameReader(nc)
+	p, err := fr.Next()
+	if err != nil || !strings.HasPrefix(string(p), "178\x00") {
+		t.Fatalf("hello with options: %q, %v", p, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve = %v, want nil after Close", err)
+	}
+}
