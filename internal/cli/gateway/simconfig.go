@@ -81,9 +81,19 @@ func ReadState(path string) ([]sim.Account, error) {
 	return out, nil
 }
 
-// SimPrices turns stored-format bars into the simulator's, by symbol.
-// Bars without open/high/low take the close.
+// SimPrices turns stored-format bars into the simulator's, by symbol. A
+// symbol whose bars are closes only (like the demo's) gets days that open at
+// the previous close, so its intraday path moves and resting orders fill.
 func SimPrices(bars []portfolio.Bar) map[string][]sim.Bar {
+	closesOnly := map[string]bool{}
+	for _, b := range bars {
+		if _, seen := closesOnly[b.Symbol]; !seen {
+			closesOnly[b.Symbol] = true
+		}
+		if b.Open.Valid || b.High.Valid || b.Low.Valid {
+			closesOnly[b.Symbol] = false
+		}
+	}
 	out := map[string][]sim.Bar{}
 	for _, b := range bars {
 		or := func(n decimal.NullDecimal) decimal.Decimal {
@@ -98,8 +108,16 @@ func SimPrices(bars []portfolio.Bar) map[string][]sim.Bar {
 		}
 		out[b.Symbol] = append(out[b.Symbol], sim.Bar{Date: b.Date.String(), Open: or(b.Open), High: or(b.High), Low: or(b.Low), Close: b.Close, Volume: vol})
 	}
-	for _, bs := range out {
+	for sym, bs := range out {
 		sort.Slice(bs, func(i, j int) bool { return bs[i].Date < bs[j].Date })
+		if closesOnly[sym] {
+			dates := make([]string, len(bs))
+			closes := make([]decimal.Decimal, len(bs))
+			for i, b := range bs {
+				dates[i], closes[i] = b.Date, b.Close
+			}
+			out[sym] = sim.BarsFromCloses(dates, closes)
+		}
 	}
 	return out
 }

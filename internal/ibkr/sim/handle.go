@@ -79,7 +79,7 @@ func (c *conn) handle(fields [][]byte) bool {
 		}
 		c.send(wire.ManagedAccts, map[string]string{"accountsList": strings.Join(ids, ",")})
 	case wire.ReqCurrentTime:
-		c.send(wire.CurrentTime, map[string]string{"time": strconv.FormatInt(s.cfg.Now().Unix(), 10)})
+		c.send(wire.CurrentTime, map[string]string{"time": strconv.FormatInt(s.marketNow().Unix(), 10)}) // the simulated market clock, like quote and fill times
 	case wire.ReqPositions:
 		c.positions = true
 		for _, a := range s.accounts {
