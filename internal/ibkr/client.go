@@ -183,11 +183,12 @@ func (c *Client) connect(ctx context.Context, clientID int) (*conn, error) {
 	dctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	var d net.Dialer
 	nc, err := d.DialContext(dctx, "tcp", addr)
+	timedOut := errors.Is(dctx.Err(), context.DeadlineExceeded)
 	cancel()
 	if err != nil {
 		if ctx.Err() != nil {
 			err = context.Cause(ctx)
-		} else if dctx.Err() != nil {
+		} else if timedOut {
 			err = fmt.Errorf("no connection within %s: %w", c.cfg.DialTimeout, context.DeadlineExceeded)
 		}
 		return nil, &StepError{Step: "dial", Addr: addr, Err: err}

@@ -562,6 +562,9 @@ func TestDialFailures(t *testing.T) {
 		if !errors.As(err, &se) || se.Step != "dial" || !errors.Is(err, ibkr.ErrUnreachable) {
 			t.Fatalf("Dial = %v, want a dial StepError", err)
 		}
+		if !strings.Contains(err.Error(), "refused") || errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the cause is lost: %v", err)
+		}
 		if !strings.Contains(err.Error(), "is IB Gateway running and API enabled on "+addr) || time.Since(start) > time.Second {
 			t.Errorf("%v (after %v)", err, time.Since(start))
 		}
