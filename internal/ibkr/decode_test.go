@@ -49,9 +49,9 @@ func TestDecodeTickPrice(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", p, err)
 		}
-		var q Quote
-		applyTick(&q, TickLast, price, wire.Number{})
-		if q.Last.Valid {
+		var r rawQuote
+		r.apply(TickLast, price, wire.Number{})
+		if q := r.quote("X", 0); q.Last.Valid {
 			t.Errorf("price %q read as %s, want absent", p, q.Last.Decimal)
 		}
 	}
@@ -81,12 +81,13 @@ func TestDecodeTickPriceAllocs(t *testing.T) {
 }
 
 func TestApplyTickDelayedAndSizes(t *testing.T) {
-	var q Quote
+	var r rawQuote
 	num := func(s string) wire.Number { n, _ := wire.ParseNumber([]byte(s)); return n }
-	applyTick(&q, TickDelayedBid, num("10.5"), num("3"))
-	applyTick(&q, sizeTickFor(TickDelayedBid), wire.Number{}, num("3"))
-	applyTick(&q, TickDelayedClose, num("10.25"), wire.Number{})
-	applyTick(&q, TickVolume, wire.Number{}, num("1000"))
+	r.apply(TickDelayedBid, num("10.5"), num("3"))
+	r.apply(sizeTickFor(TickDelayedBid), wire.Number{}, num("3"))
+	r.apply(TickDelayedClose, num("10.25"), wire.Number{})
+	r.apply(TickVolume, wire.Number{}, num("1000"))
+	q := r.quote("X", 0)
 	if !q.Delayed || q.Bid.Decimal.String() != "10.5" || q.BidSize.Decimal.String() != "3" || q.Close.Decimal.String() != "10.25" || q.Volume.Decimal.String() != "1000" {
 		t.Errorf("quote %+v", q)
 	}

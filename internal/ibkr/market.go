@@ -97,6 +97,16 @@ func noData(n wire.Number) bool {
 	return c == -1 && e == 0
 }
 
+// rawQuote is a quote as the ticks left it, kept as wire numbers so that
+// folding a tick in allocates nothing; Quote converts on demand.
+type rawQuote struct {
+	bid, ask, last, close, open, high, low wire.Number
+	bidSize, askSize, lastSize, volume     wire.Number
+	delayed                                bool
+	mdType                                 int
+	time                                   time.Time
+}
+
 func priceOf(n wire.Number) decimal.NullDecimal {
 	if noData(n) {
 		return decimal.NullDecimal{}
@@ -104,52 +114,62 @@ func priceOf(n wire.Number) decimal.NullDecimal {
 	return nullDec(n)
 }
 
-// applyTick folds one tick into a quote.
-func applyTick(q *Quote, field int, price, size wire.Number) {
+func (r *rawQuote) quote(symbol string, conID int64) Quote {
+	return Quote{
+		Symbol: symbol, ConID: conID,
+		Bid: priceOf(r.bid), Ask: priceOf(r.ask), Last: priceOf(r.last), Close: priceOf(r.close),
+		Open: priceOf(r.open), High: priceOf(r.high), Low: priceOf(r.low),
+		BidSize: nullDec(r.bidSize), AskSize: nullDec(r.askSize), LastSize: nullDec(r.lastSize), Volume: nullDec(r.volume),
+		Delayed: r.delayed, MarketDataType: r.mdType, Time: r.time,
+	}
+}
+
+// apply folds one tick in.
+func (r *rawQuote) apply(field int, price, size wire.Number) {
 	switch field {
 	case TickBid, TickDelayedBid:
-		q.Bid = priceOf(price)
+		r.bid = price
 	case TickAsk, TickDelayedAsk:
-		q.Ask = priceOf(price)
+		r.ask = price
 	case TickLast, TickDelayedLast:
-		q.Last = priceOf(price)
+		r.last = price
 	case TickClose, TickDelayedClose:
-		q.Close = priceOf(price)
+		r.close = price
 	case TickOpen, TickDelayedOpen:
-		q.Open = priceOf(price)
+		r.open = price
 	case TickHigh, TickDelayedHigh:
-		q.High = priceOf(price)
+		r.high = price
 	case TickLow, TickDelayedLow:
-		q.Low = priceOf(price)
+		r.low = price
 	case TickBidSize, TickDelayedBidSize:
-		q.BidSize = nullDec(size)
+		r.bidSize = size
 	case TickAskSize, TickDelayedAskSize:
-		q.AskSize = nullDec(size)
+		r.askSize = size
 	case TickLastSize, TickDelayedLastSz:
-		q.LastSize = nullDec(size)
+		r.lastSize = size
 	case TickVolume, TickDelayedVolume:
-		q.Volume = nullDec(size)
+		r.volume = size
 	default:
 		return
 	}
 	if field >= TickDelayedBid && field <= TickDelayedOpen {
-		q.Delayed = true
+		r.delayed = true
 	}
 }
 
-// applyMsg folds the non-tick market-data messages into a quote.
-func applyMsg(q *Quote, m wire.Msg) {
+// applyMsg folds the non-tick market-data messages in.
+func (r *rawQuote) applyMsg(m wire.Msg) {
 	switch m.Layout {
 	case wire.MarketDataType:
-		q.MarketDataType = int(integer(m, "marketDataType"))
-		if q.MarketDataType == mdDelayed || q.MarketDataType == mdDelayedFrozen {
-			q.Delayed = true
+		r.mdType = int(integer(m, "marketDataType"))
+		if r.mdType == mdDelayed || r.mdType == mdDelayedFrozen {
+			r.delayed = true
 		}
 	case wire.TickString:
 		// 45 last timestamp, 88 delayed last timestamp: epoch seconds.
 		if tt := integer(m, "tickType"); tt == 45 || tt == 88 {
 			if sec, err := wire.ParseInt([]byte(m.Get("value"))); err == nil && sec > 0 {
-				q.Time = time.Unix(sec, 0).UTC()
+				r.time = time.Unix(sec, 0).UTC()
 			}
 		}
 	}
@@ -203,34 +223,29 @@ func (c *Client) Quote(ctx context.Context, ct Contract) (Quote, error) {
 }
 
 func (c *Client) snapshot(ctx context.Context, ct Contract) (Quote, error) {
-	q := Quote{Symbol: ct.Symbol, ConID: ct.ConID}
-	c.mu.Lock()
-	if c.mdType == mdDelayed || c.mdType == mdDelayedFrozen {
-		q.MarketDataType = c.mdType
-	}
-	c.mu.Unlock()
+	var q rawQuote
 	r := newRequest("quote " + ct.Symbol)
-	r.tick = func(field int, price, size wire.Number) { applyTick(&q, field, price, size) }
+	r.tick = q.apply
 	r.handle = func(m wire.Msg) bool {
 		if m.Layout == wire.TickSnapshotEnd {
 			return true
 		}
-		applyMsg(&q, m)
+		q.applyMsg(m)
 		return false
 	}
 	r.info = func(e *APIError) {
 		if e.Code == 10167 {
-			q.Delayed = true
+			q.delayed = true
 		}
 	}
 	err := c.run(ctx, r, func(id int64) ([]byte, error) { return encReqMktData(id, ct, true) }, encCancelMktData)
 	if err != nil {
 		return Quote{Symbol: ct.Symbol, ConID: ct.ConID}, err
 	}
-	if q.Time.IsZero() {
-		q.Time = c.clock.Now().UTC()
+	if q.time.IsZero() {
+		q.time = c.clock.Now().UTC()
 	}
-	return q, nil
+	return q.quote(ct.Symbol, ct.ConID), nil
 }
 
 // Subscription is a market-data stream. Ticks arrive on Ticks(); Quote()
@@ -243,7 +258,7 @@ type Subscription struct {
 
 	mu      sync.Mutex
 	reqID   int64
-	quote   Quote
+	quote   rawQuote
 	closed  bool
 	err     error
 	dropped uint64
@@ -258,7 +273,7 @@ func (c *Client) Subscribe(ctx context.Context, ct Contract) (*Subscription, err
 	ct = ct.withDefaults()
 	ctx, cancel := c.reqCtx(ctx)
 	defer cancel()
-	s := &Subscription{c: c, contract: ct, ch: make(chan Tick, tickBuffer), quote: Quote{Symbol: ct.Symbol, ConID: ct.ConID}}
+	s := &Subscription{c: c, contract: ct, ch: make(chan Tick, tickBuffer)}
 	cn, err := c.current(ctx)
 	if err != nil {
 		return nil, c.stepErr("subscribe "+ct.Symbol, err)
@@ -289,7 +304,7 @@ func (s *Subscription) Ticks() <-chan Tick { return s.ch }
 func (s *Subscription) Quote() Quote {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.quote
+	return s.quote.quote(s.contract.Symbol, s.contract.ConID)
 }
 
 // ReqID is the stream's current request id (it changes on resubscription).
@@ -349,8 +364,8 @@ func (s *Subscription) onTick(reqID int64, field int, price, size wire.Number) {
 	now := s.c.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	applyTick(&s.quote, field, price, size)
-	s.quote.Time = now
+	s.quote.apply(field, price, size)
+	s.quote.time = now
 	if s.closed {
 		return
 	}
@@ -366,7 +381,7 @@ func (s *Subscription) onTick(reqID int64, field int, price, size wire.Number) {
 func (s *Subscription) onMsg(m wire.Msg) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	applyMsg(&s.quote, m)
+	s.quote.applyMsg(m)
 }
 
 // onError runs on the reader goroutine: a missing live subscription
@@ -376,7 +391,7 @@ func (s *Subscription) onError(e *APIError) {
 	if e.Class == Info {
 		if e.Code == 10167 {
 			s.mu.Lock()
-			s.quote.Delayed = true
+			s.quote.delayed = true
 			s.mu.Unlock()
 		}
 		return
