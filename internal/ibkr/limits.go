@@ -93,6 +93,9 @@ const (
 	paceTotalMax      = 60
 	paceOpenMax       = 50
 	paceCacheLifetime = paceIdentical
+	// paceMargin widens every window: the Gateway times requests when they
+	// arrive, later than we send them.
+	paceMargin = 500 * time.Millisecond
 )
 
 type histSend struct {
@@ -124,7 +127,7 @@ func newPacer(clk clock) *pacer {
 func (p *pacer) delay(now time.Time, key, contract string) (d time.Duration, ok bool) {
 	// Forget sends older than the longest window.
 	cut := 0
-	for cut < len(p.sent) && now.Sub(p.sent[cut].at) >= paceTotalWindow {
+	for cut < len(p.sent) && now.Sub(p.sent[cut].at) >= paceTotalWindow+paceMargin {
 		cut++
 	}
 	p.sent = p.sent[cut:]
@@ -134,18 +137,18 @@ func (p *pacer) delay(now time.Time, key, contract string) (d time.Duration, ok 
 		}
 	}
 	if n := len(p.sent); n >= paceTotalMax {
-		later(p.sent[n-paceTotalMax].at.Add(paceTotalWindow))
+		later(p.sent[n-paceTotalMax].at.Add(paceTotalWindow + paceMargin))
 	}
 	same := 0
 	for i := len(p.sent) - 1; i >= 0; i-- {
 		s := p.sent[i]
-		if s.key == key && now.Sub(s.at) < paceIdentical {
-			later(s.at.Add(paceIdentical))
+		if s.key == key && now.Sub(s.at) < paceIdentical+paceMargin {
+			later(s.at.Add(paceIdentical + paceMargin))
 		}
-		if s.contract == contract && now.Sub(s.at) < paceSameWindow {
+		if s.contract == contract && now.Sub(s.at) < paceSameWindow+paceMargin {
 			same++
 			if same == paceSameMax {
-				later(s.at.Add(paceSameWindow))
+				later(s.at.Add(paceSameWindow + paceMargin))
 			}
 		}
 	}

@@ -341,7 +341,10 @@ func (c *Client) onOpenOrder(m wire.Msg) {
 		if t := c.tradeFor(st.OrderID, integer(m, "clientId"), true); t != nil {
 			t.update(func(s *OrderState) {
 				s.PermID = st.PermID
-				if st.Status != "" && !terminal(s.Status) {
+				// A terminal status is taken from orderStatus, which carries
+				// the filled quantity and price; openOrder may say Filled
+				// first (the order of the two is not fixed).
+				if st.Status != "" && !terminal(s.Status) && !terminal(st.Status) {
 					s.Status = st.Status
 				}
 			})
