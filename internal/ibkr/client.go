@@ -342,13 +342,14 @@ func (c *Client) current(ctx context.Context) (*conn, error) {
 			c.mu.Unlock()
 			return nil, err
 		}
-		up := c.up
+		up, drop := c.up, c.dropErr
 		c.mu.Unlock()
 		select {
 		case <-up:
 		case <-c.life.Done():
 		case <-ctx.Done():
-			return nil, context.Cause(ctx)
+			// Both causes: the deadline, and the drop (ErrUnreachable).
+			return nil, fmt.Errorf("%w while reconnecting after %w", context.Cause(ctx), drop)
 		}
 	}
 }

@@ -444,7 +444,7 @@ func TestSimFaults(t *testing.T) {
 	})
 	t.Run("connectivity", func(t *testing.T) {
 		t.Parallel()
-		for _, code := range []string{"1100", "1102"} {
+		for _, code := range []string{"1100", "1101", "1102"} {
 			_, addr := startSim(t, withFaults(t, "connectivity="+code))
 			c := dial(t, clientConfig(addr))
 			if _, err := c.Positions(t.Context()); err != nil {
@@ -739,6 +739,38 @@ func TestReconnectResubscribes(t *testing.T) {
 	if _, ok := <-sub.Ticks(); ok {
 		for range sub.Ticks() {
 		}
+	}
+}
+
+// TestReconnectBackoff: the Gateway goes away for a while (its port
+// refuses connections), then comes back on the same address.
+func TestReconnectBackoff(t *testing.T) {
+	t.Parallel()
+	srv, addr := startSim(t)
+	cfg := clientConfig(addr)
+	cfg.Reconnect = true
+	cfg.ReconnectMaxBackoff = 200 * time.Millisecond
+	c := dial(t, cfg)
+	srv.Close()
+	// Meanwhile requests wait for the reconnect within their deadline and
+	// then fail as unreachable.
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := c.Positions(ctx); !errors.Is(err, ibkr.ErrUnreachable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Positions while the Gateway is away = %v", err)
+	}
+	srv2, err := sim.New(sim.Config{Prices: prices(), AsOf: "2026-03-13"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv2.Start(addr); err != nil {
+		t.Skipf("cannot listen on %s again: %v", addr, err)
+	}
+	t.Cleanup(func() { srv2.Close() })
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel2()
+	if _, err := c.Positions(ctx2); err != nil {
+		t.Errorf("Positions after the Gateway returned = %v", err)
 	}
 }
 
