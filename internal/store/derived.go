@@ -9,7 +9,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/wealthalloc/wealthalloc/internal/ids"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 )
 
@@ -30,13 +29,13 @@ var (
 	open_trade_id, date_acquired, adjusted_date_acquired, original_quantity, quantity, original_basis,
 	cost_basis, adjusted_basis, closed_date) VALUES `,
 		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
-	insertDisposals = newBatch(`INSERT INTO lot_disposals (user_id, portfolio_id, updated_at, id, seq,
+	insertDisposals = newBatch(`INSERT INTO lot_disposals (user_id, portfolio_id, updated_at, seq,
 	sell_trade_id, lot_id, account_id, symbol, quantity, date_acquired, adjusted_date_acquired, date_sold,
 	proceeds, cost_basis, adjusted_basis) VALUES `,
-		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
-	insertHoldings = newBatch(`INSERT INTO holdings (user_id, portfolio_id, updated_at, id, account_id, symbol,
+		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
+	insertHoldings = newBatch(`INSERT INTO holdings (user_id, portfolio_id, updated_at, account_id, symbol,
 	quantity, cost_basis, adjusted_basis, lot_count, first_acquired) VALUES `,
-		`($1,$2,$3,?,?,?,?,?,?,?,?)`, "", 3)
+		`($1,$2,$3,?,?,?,?,?,?,?)`, "", 3)
 	insertCash = newBatch(`INSERT INTO cash_balances (user_id, portfolio_id, updated_at, account_id, amount) VALUES `,
 		`($1,$2,$3,?,?)`, "", 3)
 )
@@ -104,7 +103,7 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 				return nil, err
 			}
 			var c converter
-			args = append(args, ids.New(), int64(i), x.SellTradeID, x.LotID, x.AccountID, x.Symbol,
+			args = append(args, int64(i), x.SellTradeID, x.LotID, x.AccountID, x.Symbol,
 				c.scaled("quantity", x.Quantity, qtyPlaces),
 				x.DateAcquired.String(), x.AdjustedDateAcquired.String(), x.DateSold.String(),
 				c.scaled("proceeds", x.Proceeds, moneyPlaces),
@@ -125,7 +124,7 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 				return nil, err
 			}
 			var c converter
-			args = append(args, ids.New(), h.AccountID, h.Symbol,
+			args = append(args, h.AccountID, h.Symbol,
 				c.scaled("quantity", h.Quantity, qtyPlaces),
 				c.scaled("cost basis", h.CostBasis, moneyPlaces),
 				c.scaled("adjusted basis", h.AdjustedBasis, moneyPlaces),

@@ -136,8 +136,14 @@ func openPostgres(dsn string) (*Store, error) {
 }
 
 // sqliteParams are always set; the caller's parameters come after them.
+//
+// The page size stays SQLite's 4096. (A page_size pragma here never took
+// effect: the driver sorts the _pragma list by name, so journal_mode(WAL)
+// ran first and fixed the new file's page size. Applied for real, 16 KiB
+// pages made a 100k-trade import about 1 s slower, all of it system time
+// (madvise calls went from 11k to 40k).)
 const sqliteParams = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_pragma=page_size(16384)&_pragma=cache_size(-131072)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite"
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-131072)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite"
 
 func openSQLite(dsn string) (*Store, error) {
 	path, query, err := sqlitePath(dsn)

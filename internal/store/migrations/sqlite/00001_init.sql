@@ -35,10 +35,16 @@ CREATE TABLE external_accounts (
     tax_type     TEXT NOT NULL CHECK (tax_type IN ('taxable', 'traditional_ira', 'roth_ira', 'spouse_taxable')),
     lot_method   TEXT NOT NULL CHECK (lot_method IN ('fifo', 'lifo', 'hifo')),
     created_at   TIMESTAMP NOT NULL,
-    UNIQUE (portfolio_id, name)
+    UNIQUE (portfolio_id, name),
+    UNIQUE (user_id, portfolio_id, id)
 );
-CREATE INDEX external_accounts_user_id ON external_accounts (user_id);
 
+-- Tenant tables that name an account (trades and the derived tables below)
+-- check it with one composite foreign key to external_accounts (user_id,
+-- portfolio_id, id): one lookup per row instead of one each for the user,
+-- portfolio and account, and it also rules out a row whose user or
+-- portfolio is not its account's.
+--
 -- trades: imported history and, later, orders placed through the broker
 -- (status, broker_* ids). trade_key makes re-imports idempotent: it is
 -- unique per portfolio. The unique key leads with user_id so that it also
@@ -51,9 +57,9 @@ CREATE INDEX external_accounts_user_id ON external_accounts (user_id);
 -- per portfolio, not across the database: two portfolios may both have "b1".
 CREATE TABLE trades (
     id              TEXT NOT NULL,
-    user_id         TEXT NOT NULL REFERENCES users (id),
-    portfolio_id    TEXT NOT NULL REFERENCES portfolios (id),
-    account_id      TEXT NOT NULL REFERENCES external_accounts (id),
+    user_id         TEXT NOT NULL,
+    portfolio_id    TEXT NOT NULL,
+    account_id      TEXT NOT NULL,
     trade_date      TEXT NOT NULL,
     action          TEXT NOT NULL CHECK (action IN ('BUY', 'SELL', 'DIVIDEND', 'REINVEST', 'SPLIT', 'DEPOSIT', 'WITHDRAWAL', 'FEE', 'INTEREST')),
     symbol          TEXT NOT NULL,
@@ -73,7 +79,8 @@ CREATE TABLE trades (
     created_at      TIMESTAMP NOT NULL,
     updated_at      TIMESTAMP NOT NULL,
     PRIMARY KEY (portfolio_id, id),
-    UNIQUE (user_id, portfolio_id, trade_key)
+    UNIQUE (user_id, portfolio_id, trade_key),
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
 ) WITHOUT ROWID;
 
 -- lots, lot_disposals, holdings and cash_balances are derived from trades by
@@ -81,15 +88,16 @@ CREATE TABLE trades (
 -- reference them with a foreign key. Like trades, their portfolio indexes
 -- lead with user_id and double as the user_id index. A lot's id is the id of
 -- the trade that opened it, so it too is unique per portfolio only, and a
--- disposal names its lot by portfolio and id.
+-- disposal names its lot by portfolio and id. Disposals are keyed by their
+-- booking order (seq) and holdings by account and symbol: no surrogate ids.
 -- On SQLite, lots are stored in the order reports read them (clustered by
 -- portfolio, account, symbol, date), so loading a portfolio's lots is one
 -- range scan instead of an index walk plus a seek per lot.
 CREATE TABLE lots (
     id                     TEXT NOT NULL,
-    user_id                TEXT NOT NULL REFERENCES users (id),
-    portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
-    account_id             TEXT NOT NULL REFERENCES external_accounts (id),
+    user_id                TEXT NOT NULL,
+    portfolio_id           TEXT NOT NULL,
+    account_id             TEXT NOT NULL,
     symbol                 TEXT NOT NULL,
     open_trade_id          TEXT NOT NULL,
     date_acquired          TEXT NOT NULL,
@@ -102,17 +110,17 @@ CREATE TABLE lots (
     closed_date            TEXT,
     updated_at             TIMESTAMP NOT NULL,
     PRIMARY KEY (user_id, portfolio_id, account_id, symbol, date_acquired, id),
-    UNIQUE (portfolio_id, id)
+    UNIQUE (portfolio_id, id),
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
 ) WITHOUT ROWID;
 
 CREATE TABLE lot_disposals (
-    id                     TEXT PRIMARY KEY,
-    user_id                TEXT NOT NULL REFERENCES users (id),
-    portfolio_id           TEXT NOT NULL REFERENCES portfolios (id),
+    user_id                TEXT NOT NULL,
+    portfolio_id           TEXT NOT NULL,
     seq                    BIGINT NOT NULL,
     sell_trade_id          TEXT NOT NULL,
     lot_id                 TEXT NOT NULL,
-    account_id             TEXT NOT NULL REFERENCES external_accounts (id),
+    account_id             TEXT NOT NULL,
     symbol                 TEXT NOT NULL,
     quantity               BIGINT NOT NULL,
     date_acquired          TEXT NOT NULL,
@@ -122,16 +130,16 @@ CREATE TABLE lot_disposals (
     cost_basis             BIGINT NOT NULL,
     adjusted_basis         BIGINT NOT NULL,
     updated_at             TIMESTAMP NOT NULL,
-    UNIQUE (user_id, portfolio_id, seq),
-    FOREIGN KEY (portfolio_id, lot_id) REFERENCES lots (portfolio_id, id)
+    PRIMARY KEY (user_id, portfolio_id, seq),
+    FOREIGN KEY (portfolio_id, lot_id) REFERENCES lots (portfolio_id, id),
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX lot_disposals_lot_id ON lot_disposals (portfolio_id, lot_id);
 
 CREATE TABLE holdings (
-    id             TEXT PRIMARY KEY,
-    user_id        TEXT NOT NULL REFERENCES users (id),
-    portfolio_id   TEXT NOT NULL REFERENCES portfolios (id),
-    account_id     TEXT NOT NULL REFERENCES external_accounts (id),
+    user_id        TEXT NOT NULL,
+    portfolio_id   TEXT NOT NULL,
+    account_id     TEXT NOT NULL,
     symbol         TEXT NOT NULL,
     quantity       BIGINT NOT NULL,
     cost_basis     BIGINT NOT NULL,
@@ -139,15 +147,17 @@ CREATE TABLE holdings (
     lot_count      BIGINT NOT NULL,
     first_acquired TEXT NOT NULL,
     updated_at     TIMESTAMP NOT NULL,
-    UNIQUE (user_id, portfolio_id, account_id, symbol)
-);
+    PRIMARY KEY (user_id, portfolio_id, account_id, symbol),
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
+) WITHOUT ROWID;
 
 CREATE TABLE cash_balances (
-    account_id   TEXT PRIMARY KEY REFERENCES external_accounts (id),
-    user_id      TEXT NOT NULL REFERENCES users (id),
-    portfolio_id TEXT NOT NULL REFERENCES portfolios (id),
+    account_id   TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL,
+    portfolio_id TEXT NOT NULL,
     amount       BIGINT NOT NULL,
-    updated_at   TIMESTAMP NOT NULL
+    updated_at   TIMESTAMP NOT NULL,
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
 );
 CREATE INDEX cash_balances_portfolio ON cash_balances (user_id, portfolio_id);
 
