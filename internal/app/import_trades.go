@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/wealthalloc/wealthalloc/internal/ids"
 	"github.com/wealthalloc/wealthalloc/internal/importer"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 	"github.com/wealthalloc/wealthalloc/internal/store"
@@ -44,6 +45,11 @@ type PositionCheck struct {
 // all in one transaction: a row the books cannot take (a sale of more than is
 // held, an unknown lot) fails the import and nothing is written. With dryRun
 // the same checks run and nothing is written either.
+//
+// The new trades are written while the history replays (the replay is pure
+// Go, the write is SQLite's or the server's work): when the replay fails, the
+// write is cancelled and the transaction rolls back, so nothing is written
+// either way.
 func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []importer.Row, positions []importer.Position, dryRun bool) (*ImportResult, error) {
 	var res *ImportResult
 	err := p.Store.InTx(ctx, func(q *store.Queries) error {
@@ -62,7 +68,10 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 			byKey[t.Key] = t
 		}
 		byID := make(map[string]*importer.Row, len(rows))
-		fresh := make([]portfolio.Trade, 0, len(rows))
+		// all is the whole history: the stored trades, then the new ones
+		// (fresh), appended in place rather than copied after.
+		all := make([]portfolio.Trade, len(stored), len(stored)+len(rows))
+		copy(all, stored)
 		touched := map[string]bool{}
 		for i := range rows {
 			t := rows[i].Trade
@@ -75,8 +84,16 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 				res.Skipped++
 				continue
 			}
+			// InsertTrades would fill these in; doing it here means it never
+			// writes to trades while the replay reads them.
+			if t.ID == "" {
+				t.ID = ids.New()
+			}
+			if t.Key == "" {
+				t.Key = t.ID
+			}
 			byID[t.ID] = &rows[i]
-			fresh = append(fresh, t)
+			all = append(all, t)
 			res.ByAction[t.Action]++
 			touched[t.AccountID] = true
 			d := t.Date
@@ -87,6 +104,7 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 				res.To = &d
 			}
 		}
+		fresh := all[len(stored):]
 		res.Added = len(fresh)
 		names := accountNames(accts)
 		for id := range touched {
@@ -94,20 +112,46 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		}
 		sort.Strings(res.Accounts)
 
-		all := append(stored, fresh...)
+		write := !dryRun && len(fresh) > 0
+		var (
+			insertErr  error
+			inserted   = make(chan struct{})
+			insertCtx  context.Context
+			stopInsert context.CancelFunc = func() {}
+		)
+		if write {
+			insertCtx, stopInsert = context.WithCancel(ctx)
+			go func() {
+				defer close(inserted)
+				insertErr = q.InsertTrades(insertCtx, p.UserID, fresh)
+			}()
+		} else {
+			close(inserted)
+		}
+		// Every return below waits for the write to stop first: the
+		// transaction must not end under it.
+		defer func() { stopInsert(); <-inserted }()
+
 		ledger, err := portfolio.Replay(accts, all)
 		if err != nil {
 			return bookingFailure(err, file, byID, stored, names)
 		}
-		res.OpenLots = len(ledger.OpenLots())
-		res.Positions = checkPositions(positions, portfolio.Holdings(ledger.OpenLots()), names)
-		if dryRun || len(fresh) == 0 {
+		lots := ledger.Lots()
+		holdings := portfolio.Holdings(lots) // open lots only
+		for i := range lots {
+			if lots[i].Open() {
+				res.OpenLots++
+			}
+		}
+		res.Positions = checkPositions(positions, holdings, names)
+		if !write {
 			return nil
 		}
-		if err := q.InsertTrades(ctx, p.UserID, fresh); err != nil {
-			return fmt.Errorf("store trades: %w", err)
+		<-inserted
+		if insertErr != nil {
+			return fmt.Errorf("store trades: %w", insertErr)
 		}
-		if err := p.writeDerived(ctx, q, ledger, lastDate(all)); err != nil {
+		if err := p.writeDerivedLots(ctx, q, ledger, lots, holdings, lastDate(all)); err != nil {
 			return err
 		}
 		return q.AppendEvent(ctx, store.Event{UserID: p.UserID, PortfolioID: p.PortfolioID,
@@ -122,10 +166,16 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 
 func (p *Portfolio) writeDerived(ctx context.Context, q *store.Queries, l *portfolio.Ledger, through *portfolio.Date) error {
 	lots := l.Lots()
+	return p.writeDerivedLots(ctx, q, l, lots, portfolio.Holdings(lots), through)
+}
+
+// writeDerivedLots is writeDerived for a caller that has already made
+// lots (l.Lots()) and holdings (portfolio.Holdings(lots)).
+func (p *Portfolio) writeDerivedLots(ctx context.Context, q *store.Queries, l *portfolio.Ledger, lots []portfolio.Lot, holdings []portfolio.Holding, through *portfolio.Date) error {
 	err := q.ReplaceDerived(ctx, p.UserID, p.PortfolioID, store.Derived{
 		Lots:      lots,
 		Disposals: l.Disposals(),
-		Holdings:  portfolio.Holdings(lots),
+		Holdings:  holdings,
 		Cash:      l.Cash(),
 		Through:   through,
 	})
