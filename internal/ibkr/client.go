@@ -64,6 +64,8 @@ type Client struct {
 	commissionsCh chan struct{} // closed and replaced when a commission report arrives
 }
 
+var errNotConnected = &StepError{Step: "connection", Err: errors.New("not connected")}
+
 // conn is one TCP connection and its bootstrap state.
 type conn struct {
 	nc       net.Conn
@@ -95,7 +97,7 @@ func newClient(cfg Config, clk clock) *Client {
 		limiter: newBucket(clk, cfg.MessageRate), pacer: newPacer(clk),
 		life: life, stop: stop,
 		semPositions: make(chan struct{}, 1), semOpenOrders: make(chan struct{}, 1), semCurrentTime: make(chan struct{}, 1),
-		up: make(chan struct{}), mdType: mdLive, seq: 1,
+		up: make(chan struct{}), mdType: mdLive, seq: 1, dropErr: errNotConnected,
 		reqs: map[int64]*request{}, singles: map[string]*request{}, cancels: map[int64]*request{},
 		subs: map[int64]*Subscription{}, trades: map[int64]*Trade{}, refs: map[string]*Trade{},
 		commissions: map[string]commission{}, commissionsCh: make(chan struct{}),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +222,53 @@ func BenchmarkDispatchTickPrice(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 	s.end(nil)
 	<-done
+}
+
+// FuzzDispatch feeds arbitrary payloads to the reader's dispatch, with a
+// request, a stream and a trade registered: nothing may panic.
+func FuzzDispatch(f *testing.F) {
+	for _, l := range []*wire.Layout{wire.TickPrice, wire.TickSize, wire.ErrorMsg, wire.OrderStatus, wire.ExecDetails,
+		wire.CommissionReport, wire.HistoricalData, wire.ContractData, wire.OpenOrder, wire.Position, wire.ManagedAccts} {
+		b, err := l.Encode(nil, wire.Msg{Values: map[string]string{}})
+		if err == nil {
+			f.Add(b[4:])
+		}
+	}
+	f.Add([]byte("17\x001\x00\x00\x002\x0020260313\x001\x002\x000.5\x001\x001\x001\x001\x00x\x00"))
+	f.Add([]byte("4\x002\x001\x00326\x00in use\x00\x00"))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		fields, err := wire.Split(payload, nil)
+		if err != nil {
+			return
+		}
+		c, cn := testClient(t, nil)
+		cn.nc = nopConn{}
+		r := newRequest("x")
+		r.id = 1
+		r.handle = func(m wire.Msg) bool { return m.Layout == wire.HistoricalData }
+		r.tick = func(int, wire.Number, wire.Number) {}
+		c.reqs[1] = r
+		s := &Subscription{c: c, ch: make(chan Tick, 1)}
+		c.subs[2] = s
+		o, _ := Order{Account: "DU1", Contract: Contract{Symbol: "X"}, Action: "BUY", Quantity: decimal.NewFromInt(1), Type: Market, OrderRef: "k"}.validate()
+		c.trades[0] = newTrade(c, 0, 0, o)
+		c.dispatch(cn, fields)
+		c.wg.Wait()
+	})
+}
+
+// nopConn stands in for a socket the fuzzed 326 closes.
+type nopConn struct{ net.Conn }
+
+func (nopConn) Close() error { return nil }
+
+func TestNotConnected(t *testing.T) {
+	c, cn := testClient(t, nil)
+	c.subs[2] = &Subscription{c: c, ch: make(chan Tick, 1), contract: Contract{Symbol: "X"}}
+	// 1101 resubscribes on a client with no connection: an error, no panic.
+	c.dispatch(cn, split(t, encIn(t, wire.ErrorMsg, map[string]string{"id": "-1", "errorCode": "1101", "errorString": "restored"})))
+	c.wg.Wait()
+	if _, err := c.Positions(t.Context()); !errors.Is(err, ErrUnreachable) {
+		t.Errorf("Positions without a connection = %v", err)
+	}
 }
