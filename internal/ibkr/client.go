@@ -85,7 +85,6 @@ type conn struct {
 	nextID   int64
 	accounts []string
 	bootErr  error
-	readErr  error
 
 	dropped bool // under Client.mu
 }
@@ -426,7 +425,6 @@ func (c *Client) readLoop(cn *conn) {
 		}
 		c.dispatch(cn, fields)
 	}
-	cn.readErr = err
 	c.onDrop(cn, err)
 	close(cn.dead)
 }
