@@ -30,6 +30,7 @@ func AppendFrame(dst, payload []byte) []byte {
 type FrameReader struct {
 	r   *bufio.Reader
 	buf []byte
+	hdr [4]byte // here, not on the stack: io.ReadFull would make it escape, an allocation per frame
 }
 
 // NewFrameReader buffers r.
@@ -40,11 +41,10 @@ func NewFrameReader(r io.Reader) *FrameReader {
 // Next returns the next frame's payload. A stream that ends between frames
 // gives io.EOF; one that ends inside a frame gives io.ErrUnexpectedEOF.
 func (f *FrameReader) Next() ([]byte, error) {
-	var hdr [4]byte
-	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
 		return nil, err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(f.hdr[:])
 	if n > MaxFrame {
 		return nil, fmt.Errorf("%w (length prefix %d)", ErrFrameTooLong, n)
 	}

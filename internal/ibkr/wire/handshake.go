@@ -67,7 +67,9 @@ func ParseServerHello(fields [][]byte) (version int, connTime string, ok bool) {
 		return 0, "", false
 	}
 	v, err := strconv.Atoi(string(fields[0]))
-	if err != nil || v < 100 {
+	// A connection time starts with its yyyymmdd date: a two-field message
+	// whose id happens to be ≥ 100 is not taken for the version reply.
+	if err != nil || v < 100 || len(fields[1]) < 8 || fields[1][0] < '0' || fields[1][0] > '9' {
 		return 0, "", false
 	}
 	return v, string(fields[1]), true

@@ -15,6 +15,10 @@ func b(name string) Field  { return Field{Name: name, Kind: Bool, Default: "0"} 
 func i0(name string) Field { return Field{Name: name, Kind: Int, Default: "0"} }
 func f0(name string) Field { return Field{Name: name, Kind: Float, Default: "0"} }
 
+// strike goes out empty, as the official client sends its unset default
+// (make_field_handle_empty(UNSET_DOUBLE)) in every request.
+func strike() Field { return Field{Name: "strike", Kind: Float} }
+
 func with(fs ...[]Field) []Field {
 	var out []Field
 	for _, f := range fs {
@@ -26,7 +30,7 @@ func with(fs ...[]Field) []Field {
 // contract is the 12-field contract block of market-data, contract-detail
 // and historical requests.
 func contract() []Field {
-	return []Field{i0("conId"), s("symbol"), s("secType"), s("lastTradeDateOrContractMonth"), f0("strike"), s("right"),
+	return []Field{i0("conId"), s("symbol"), s("secType"), s("lastTradeDateOrContractMonth"), strike(), s("right"),
 		s("multiplier"), s("exchange"), s("primaryExchange"), s("currency"), s("localSymbol"), s("tradingClass")}
 }
 

@@ -182,7 +182,7 @@ func placeOrderFields() []Field {
 		[]Field{
 			i("orderId"),
 			// contract
-			i0("conId"), s("symbol"), s("secType"), s("lastTradeDateOrContractMonth"), f("strike"), s("right"),
+			i0("conId"), s("symbol"), s("secType"), s("lastTradeDateOrContractMonth"), strike(), s("right"),
 			s("multiplier"), s("exchange"), s("primaryExchange"), s("currency"), s("localSymbol"), s("tradingClass"),
 			s("secIdType"), s("secId"),
 			// main order fields
