@@ -98,7 +98,9 @@ func (p *Portfolio) Sync(ctx context.Context, b Broker, opt SyncOptions) (*SyncR
 			opt.Progress(s)
 		}
 	}
-	fail := func(s string, err error) error { return &StepError{Op: "sync", Step: s, Err: err, NothingWritten: true} }
+	fail := func(s string, err error) error {
+		return &StepError{Op: "sync", Step: s, Err: err, NothingWritten: true}
+	}
 
 	managed := b.Accounts()
 	if len(managed) == 0 {
@@ -234,24 +236,35 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 		if history[k] || bp.Quantity.IsNegative() {
 			continue
 		}
-		qty := bp.Quantity
+		// IB's average cost blends in the fills synced now; take them out
+		// (sold shares left at the average, as IB's own average keeps it).
+		qty, sold, bought := bp.Quantity, decimal.Zero, decimal.Zero
 		for _, t := range fresh {
 			if t.AccountID == bp.AccountID && t.Symbol == bp.Symbol {
 				qty = qty.Sub(signedShares(t))
+				if t.Action == portfolio.Sell {
+					sold = sold.Add(t.Quantity)
+				} else {
+					bought = bought.Add(t.Quantity.Mul(t.Price).Add(t.Fees))
+				}
 			}
 		}
 		if !qty.IsPositive() {
 			continue
+		}
+		cost := bp.AvgCost
+		if rest := bp.AvgCost.Mul(bp.Quantity.Add(sold)).Sub(bought); rest.IsPositive() && !bought.IsZero() {
+			cost = rest.DivRound(qty, portfolio.MoneyPlaces)
 		}
 		d := opt.Today
 		if fd, ok := firstExec[k]; ok {
 			d = fd.AddDays(-1)
 		}
 		adopted = append(adopted, portfolio.Trade{ID: "ib-open-" + bp.AccountID + "-" + bp.Symbol, AccountID: bp.AccountID,
-			Date: d, Action: portfolio.Buy, Symbol: bp.Symbol, Quantity: qty, Price: bp.AvgCost, Currency: "USD",
+			Date: d, Action: portfolio.Buy, Symbol: bp.Symbol, Quantity: qty, Price: cost, Currency: "USD",
 			Note: "adopted from the broker's position at sync: acquisition date unknown; import the account's history (Flex) for exact lots",
 			Key:  "ib:open:" + bp.AccountID + ":" + bp.Symbol})
-		res.Adopted = append(res.Adopted, Adoption{Account: names[bp.AccountID], Symbol: bp.Symbol, Quantity: qty, AvgCost: bp.AvgCost, Date: d})
+		res.Adopted = append(res.Adopted, Adoption{Account: names[bp.AccountID], Symbol: bp.Symbol, Quantity: qty, AvgCost: cost, Date: d})
 	}
 	all := append(append(append([]portfolio.Trade{}, stored...), adopted...), fresh...)
 	ledger, err := portfolio.Replay(accts, all)
