@@ -47,6 +47,12 @@ type Disposal struct {
 	Proceeds             decimal.Decimal // share of the sale's net proceeds
 	CostBasis            decimal.Decimal // share of the lot's basis
 	AdjustedBasis        decimal.Decimal // share of the lot's adjusted basis
+	// WashDisallowed is the loss IRC §1091 disallows on these shares
+	// (positive; Form 8949 code W), set by the tax engine.
+	WashDisallowed decimal.Decimal
+	// PermanentlyDisallowed: the replacement was bought in an IRA or Roth
+	// IRA, so no replacement basis carries the loss (Rev. Rul. 2008-5).
+	PermanentlyDisallowed bool
 }
 
 // Gain is proceeds minus adjusted basis.

@@ -462,7 +462,8 @@ func sampleDerived(f fixture) Derived {
 		},
 		Disposals: []portfolio.Disposal{
 			{SellTradeID: "sell-2", LotID: l2, AccountID: f.taxable.ID, Symbol: "VTI", Quantity: d("5"), DateAcquired: date("2024-01-03"),
-				AdjustedDateAcquired: date("2024-01-03"), DateSold: date("2025-01-10"), Proceeds: d("1252.5"), CostBasis: d("1150"), AdjustedBasis: d("1150")},
+				AdjustedDateAcquired: date("2024-01-03"), DateSold: date("2025-01-10"), Proceeds: d("1252.5"), CostBasis: d("1150"), AdjustedBasis: d("1150"),
+				WashDisallowed: d("12.345678"), PermanentlyDisallowed: true},
 			{SellTradeID: "sell-1", LotID: l1, AccountID: f.taxable.ID, Symbol: "VTI", Quantity: d("7.5"), DateAcquired: date("2024-01-03"),
 				AdjustedDateAcquired: date("2023-12-01"), DateSold: date("2025-01-10"), Proceeds: d("1878.4"), CostBasis: d("1736.623456"), AdjustedBasis: d("1693.873456")},
 		},

@@ -31,8 +31,8 @@ var (
 		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
 	insertDisposals = newBatch(`INSERT INTO lot_disposals (user_id, portfolio_id, updated_at, seq,
 	sell_trade_id, lot_id, account_id, symbol, quantity, date_acquired, adjusted_date_acquired, date_sold,
-	proceeds, cost_basis, adjusted_basis) VALUES `,
-		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
+	proceeds, cost_basis, adjusted_basis, wash_disallowed, permanently_disallowed) VALUES `,
+		`($1,$2,$3,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, "", 3)
 	insertHoldings = newBatch(`INSERT INTO holdings (user_id, portfolio_id, updated_at, account_id, symbol,
 	quantity, cost_basis, adjusted_basis, lot_count, first_acquired) VALUES `,
 		`($1,$2,$3,?,?,?,?,?,?,?)`, "", 3)
@@ -108,7 +108,9 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 				x.DateAcquired.String(), x.AdjustedDateAcquired.String(), x.DateSold.String(),
 				c.scaled("proceeds", x.Proceeds, moneyPlaces),
 				c.scaled("cost basis", x.CostBasis, moneyPlaces),
-				c.scaled("adjusted basis", x.AdjustedBasis, moneyPlaces))
+				c.scaled("adjusted basis", x.AdjustedBasis, moneyPlaces),
+				c.scaled("wash-sale disallowed loss", x.WashDisallowed, moneyPlaces),
+				x.PermanentlyDisallowed)
 			if c.err != nil {
 				return nil, fmt.Errorf("disposal of lot %s by %s: %s: %w", x.LotID, x.SellTradeID, c.field, c.err)
 			}
@@ -242,7 +244,8 @@ func (q *Queries) Lots(ctx context.Context, portfolioID string, openOnly bool) (
 // stored (the ledger's booking order).
 func (q *Queries) Disposals(ctx context.Context, portfolioID string) ([]portfolio.Disposal, error) {
 	rows, err := q.db.QueryContext(ctx, `SELECT sell_trade_id, lot_id, account_id, symbol, quantity,
-		date_acquired, adjusted_date_acquired, date_sold, proceeds, cost_basis, adjusted_basis
+		date_acquired, adjusted_date_acquired, date_sold, proceeds, cost_basis, adjusted_basis,
+		wash_disallowed, permanently_disallowed
 		FROM lot_disposals WHERE `+byPortfolio+` ORDER BY seq`, portfolioID)
 	if err != nil {
 		return nil, wrapErr("list disposals", err)
@@ -254,9 +257,10 @@ func (q *Queries) Disposals(ctx context.Context, portfolioID string) ([]portfoli
 			x                 portfolio.Disposal
 			acq, adjAcq, sold string
 			qty, pr, cb, ab   int64
+			wash              int64
 		)
 		if err := rows.Scan(&x.SellTradeID, &x.LotID, &x.AccountID, &x.Symbol, &qty,
-			&acq, &adjAcq, &sold, &pr, &cb, &ab); err != nil {
+			&acq, &adjAcq, &sold, &pr, &cb, &ab, &wash, &x.PermanentlyDisallowed); err != nil {
 			return nil, wrapErr("list disposals", err)
 		}
 		var d dates
@@ -266,6 +270,7 @@ func (q *Queries) Disposals(ctx context.Context, portfolioID string) ([]portfoli
 		}
 		x.Quantity = qtyFromDB(qty)
 		x.Proceeds, x.CostBasis, x.AdjustedBasis = moneyFromDB(pr), moneyFromDB(cb), moneyFromDB(ab)
+		x.WashDisallowed = moneyFromDB(wash)
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
