@@ -1,0 +1,779 @@
+package tax
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/wealthalloc/wealthalloc/internal/portfolio"
+)
+
+// Input is a household's whole booked history: the accounts, every trade,
+// and what portfolio.Replay made of them.
+type Input struct {
+	Accounts  []portfolio.Account
+	Trades    []portfolio.Trade    // the whole history; Apply reads its SPLITs
+	Lots      []portfolio.Lot      // Ledger.Lots(): every lot, open and closed
+	Disposals []portfolio.Disposal // Ledger.Disposals()
+	Identical *Identical           // nil: each symbol is identical only to itself
+}
+
+// Result is the history with the wash-sale rule applied.
+type Result struct {
+	// Lots are Input.Lots with AdjustedBasis and AdjustedDateAcquired set, in
+	// the ledger's order (account, symbol, date acquired, ID). A lot whose
+	// shares do not all share one adjustment is split into sub-lots, in place
+	// of the lot, with IDs SubLotID(lot.ID, 1), SubLotID(lot.ID, 2), ... (see
+	// the package notes on sub-lots).
+	Lots []portfolio.Lot
+	// Gains has one entry per disposal and sub-lot the disposal touched, in
+	// sale order (date sold, sale trade ID, then the lots by acquisition).
+	Gains []Gain
+}
+
+// Gain is one line of Form 8949: shares of one (sub-)lot sold by one sale.
+type Gain struct {
+	SellID    string // the SELL trade
+	LotID     string // the lot, or its sub-lot (SubLotID) when the lot was split
+	AccountID string
+	Symbol    string
+	Quantity  decimal.Decimal
+	// DateAcquired is the purchase's trade date; AdjustedDateAcquired is
+	// moved back by the holding period of the loss shares this lot replaced
+	// (IRC §1223(3)). Form 8949 column (b) shows the adjusted date.
+	DateAcquired, AdjustedDateAcquired, DateSold portfolio.Date
+	Proceeds                                     decimal.Decimal // column (d): share of the sale's net proceeds
+	CostBasis                                    decimal.Decimal // column (e): adjusted basis of the shares sold
+	// WashDisallowed is the loss this sale may not deduct (column (g), code
+	// W), positive; zero when the sale is not a wash sale.
+	WashDisallowed decimal.Decimal
+	// PermanentlyDisallowed is set when some of the replacement shares were
+	// bought in a traditional or Roth IRA: that part of the loss goes into no
+	// basis and is lost for good (Rev. Rul. 2008-5). PermanentAmount is that
+	// part of WashDisallowed.
+	PermanentlyDisallowed bool
+	PermanentAmount       decimal.Decimal
+	GainLoss              decimal.Decimal // column (h): Proceeds − CostBasis + WashDisallowed
+	Term                  Term            // from AdjustedDateAcquired to DateSold
+	Taxable               bool            // false for sales inside an IRA or Roth: not reported
+}
+
+// SubLotID names sub-lot n (from 1) of a lot split by Apply: "lotID/w<n>".
+func SubLotID(lotID string, n int) string { return lotID + "/w" + strconv.Itoa(n) }
+
+// BaseLotID returns the ID of the ledger lot a (sub-)lot ID belongs to: it
+// strips a trailing "/w<n>".
+func BaseLotID(id string) string {
+	i := strings.LastIndex(id, "/w")
+	if i < 0 || i+2 == len(id) {
+		return id
+	}
+	for _, c := range id[i+2:] {
+		if c < '0' || c > '9' {
+			return id
+		}
+	}
+	return id[:i]
+}
+
+// Apply applies the wash-sale rule (IRC §1091) across every account of the
+// input and computes the realized gain of every disposal. See the package
+// notes for the rules and the conventions. The result depends only on the
+// content of the input, never on the order of its slices.
+func Apply(in Input) (Result, error) {
+	r, _, err := apply(in)
+	return r, err
+}
+
+// lotState is a lot as the engine sees it. Its shares are numbered 0..q-1
+// (in quantity units, after every later split); sales consume them from the
+// front in sale order, and replacements are carved from the lowest-numbered
+// shares that are neither sold nor already a replacement. So "sold" and
+// "used" are both prefixes, and the free shares are [max(sold, used), q).
+type lotState struct {
+	in      int32 // index into Input.Lots
+	id      string
+	group   int32
+	taxable bool // false inside an IRA or Roth
+	date    portfolio.Date
+	q       int64
+	sold    int64 // shares [0, sold) belong to disposals already processed
+	used    int64 // replacements have been carved up to here
+	ivs     []interval
+	cur     int // first interval not wholly sold
+}
+
+// interval is a run of a lot's shares that replaced one loss piece.
+type interval struct {
+	start, end int64
+	left       int64 // shares not yet sold
+	adj        int64 // disallowed loss added to the basis (money units)
+	adjLeft    int64 // the part of adj on the shares not yet sold
+	date       portfolio.Date
+	closed     portfolio.Date
+}
+
+// disp is a disposal in units, as the engine processes it.
+type disp struct {
+	in       int32 // index into Input.Disposals
+	lot      int32 // index into engine.lots
+	date     portfolio.Date
+	sell     string
+	qty      int64
+	proceeds int64
+	basis    int64 // unadjusted: the ledger's CostBasis
+	start    int64 // first share, set when processed
+}
+
+// gainRec is a Gain in units.
+type gainRec struct {
+	disp                      int32
+	lot                       int32
+	pos                       int64 // first share of the piece
+	qty, proceeds, basis, adj int64
+	dis, perm                 int64
+	permQty                   int64
+	adjDate                   portfolio.Date
+}
+
+// carve records one replacement: shares [start, end) of lot replaced shares
+// of the loss piece sold by disposal disp. For tests.
+type carve struct {
+	lot, disp  int32
+	start, end int64
+	amount     int64
+	permanent  bool
+}
+
+type group struct {
+	lots   []int32 // by date acquired, then ID
+	disps  []int32 // indices into engine.disps, in processing order
+	gains  []gainRec
+	carves []carve
+}
+
+type engine struct {
+	in     *Input
+	lots   []lotState
+	disps  []disp
+	groups []*group
+	trace  bool
+}
+
+func apply(in Input) (Result, []carve, error) {
+	e := &engine{in: &in}
+	if err := e.load(); err != nil {
+		return Result{}, nil, err
+	}
+	e.run()
+	res := Result{Lots: e.resultLots(), Gains: e.resultGains()}
+	var carves []carve
+	for _, g := range e.groups {
+		carves = append(carves, g.carves...)
+	}
+	return res, carves, nil
+}
+
+type splitEvent struct {
+	date portfolio.Date
+	n, m decimal.Decimal
+}
+
+func (e *engine) load() error {
+	in := e.in
+	deferred := make(map[string]bool, len(in.Accounts))
+	for _, a := range in.Accounts {
+		deferred[a.ID] = a.TaxType.TaxDeferred()
+	}
+
+	// Splits, by account and symbol: a disposal before a split is scaled to
+	// the units the lot's OriginalQuantity is in (the ledger rescales open
+	// lots, quantity and original quantity, at every split).
+	var splits map[string][]splitEvent
+	for i := range in.Trades {
+		t := &in.Trades[i]
+		if t.Action != portfolio.Split {
+			continue
+		}
+		if splits == nil {
+			splits = map[string][]splitEvent{}
+		}
+		n, m := t.SplitRatio()
+		k := t.AccountID + "\x00" + t.Symbol
+		splits[k] = append(splits[k], splitEvent{date: t.Date, n: n, m: m})
+	}
+	for _, s := range splits {
+		slices.SortFunc(s, func(a, b splitEvent) int { return cmp.Compare(a.date, b.date) })
+	}
+
+	keys := map[string]int32{}
+	var groupOf func(sym string) int32
+	groupOf = func(sym string) int32 {
+		if g, ok := keys[sym]; ok {
+			return g
+		}
+		k := in.Identical.Key(sym)
+		g, ok := keys["\x00"+k]
+		if !ok {
+			g = int32(len(e.groups))
+			e.groups = append(e.groups, &group{})
+			keys["\x00"+k] = g
+		}
+		keys[sym] = g
+		return g
+	}
+
+	e.lots = make([]lotState, len(in.Lots))
+	byID := make(map[string]int32, len(in.Lots))
+	for i := range in.Lots {
+		l := &in.Lots[i]
+		if _, dup := byID[l.ID]; dup {
+			return fmt.Errorf("lot %q appears twice in the input", l.ID)
+		}
+		def, ok := deferred[l.AccountID]
+		if !ok {
+			return fmt.Errorf("lot %q is in unknown account %q", l.ID, l.AccountID)
+		}
+		q, ok := toUnits(l.OriginalQuantity, portfolio.QuantityPlaces)
+		if !ok || q <= 0 {
+			return fmt.Errorf("lot %q: original quantity %s is not a positive quantity", l.ID, l.OriginalQuantity)
+		}
+		byID[l.ID] = int32(i)
+		g := groupOf(l.Symbol)
+		e.lots[i] = lotState{in: int32(i), id: l.ID, group: g, taxable: !def, date: l.DateAcquired, q: q}
+		e.groups[g].lots = append(e.groups[g].lots, int32(i))
+	}
+
+	e.disps = make([]disp, len(in.Disposals))
+	soldQty := make([]int64, len(e.lots))
+	for i := range in.Disposals {
+		d := &in.Disposals[i]
+		li, ok := byID[d.LotID]
+		if !ok {
+			return fmt.Errorf("disposal of sale %q names lot %q, which is not in the input", d.SellTradeID, d.LotID)
+		}
+		lot := &in.Lots[li]
+		q, ok1 := toUnits(d.Quantity, portfolio.QuantityPlaces)
+		p, ok2 := toUnits(d.Proceeds, portfolio.MoneyPlaces)
+		b, ok3 := toUnits(d.CostBasis, portfolio.MoneyPlaces)
+		if !ok1 || !ok2 || !ok3 || q <= 0 {
+			return fmt.Errorf("disposal of lot %q by sale %q: quantity, proceeds or basis out of range", d.LotID, d.SellTradeID)
+		}
+		if splits != nil {
+			q = scaleForSplits(q, splits[lot.AccountID+"\x00"+lot.Symbol], d.DateSold, lot.ClosedDate)
+		}
+		soldQty[li] += q
+		e.disps[i] = disp{in: int32(i), lot: li, date: d.DateSold, sell: d.SellTradeID, qty: q, proceeds: p, basis: b}
+	}
+	for i := range e.lots {
+		if soldQty[i] > e.lots[i].q {
+			if splits == nil {
+				return fmt.Errorf("lot %q: its disposals sell %s shares, more than the %s it opened with",
+					e.lots[i].id, fromUnits(soldQty[i], portfolio.QuantityPlaces), in.Lots[i].OriginalQuantity)
+			}
+			// Rounding at splits can leave a few units over: the lot
+			// grows to hold them (the last unit is what moves).
+			e.lots[i].q = soldQty[i]
+		}
+	}
+
+	e.sortDisposals()
+	for n := range e.disps {
+		g := e.groups[e.lots[e.disps[n].lot].group]
+		g.disps = append(g.disps, int32(n))
+	}
+	for _, g := range e.groups {
+		slices.SortFunc(g.lots, func(a, b int32) int {
+			x, y := &e.lots[a], &e.lots[b]
+			if c := cmp.Compare(x.date, y.date); c != 0 {
+				return c
+			}
+			return strings.Compare(x.id, y.id)
+		})
+	}
+	return nil
+}
+
+// scaleForSplits converts a disposal's quantity to the units of the lot's
+// OriginalQuantity: by every split of the account and symbol after the sale
+// that found the lot still open (closed on or after the split's date).
+func scaleForSplits(q int64, ss []splitEvent, sold portfolio.Date, closed *portfolio.Date) int64 {
+	if len(ss) == 0 {
+		return q
+	}
+	v := decimal.New(q, 0)
+	scaled := false
+	for _, s := range ss {
+		if s.date <= sold || (closed != nil && *closed < s.date) {
+			continue
+		}
+		v = v.Mul(s.n).Div(s.m)
+		scaled = true
+	}
+	if !scaled {
+		return q
+	}
+	u, _ := toUnits(v, 0)
+	return u
+}
+
+// sortDisposals puts e.disps in processing order: losses are processed in
+// the order the shares were sold (Reg. §1.1091-1(b)): by date sold, then by
+// sale trade ID (the order the ledger books same-day sales in), then, within
+// one sale, in the order the lots were acquired (the regulation's rule for
+// same-day sales whose order cannot be told), then by lot ID. Ledger output
+// is already in sale order, so usually only each sale's lots are sorted.
+func (e *engine) sortDisposals() {
+	lotKey := func(a, b *disp) int {
+		x, y := &e.lots[a.lot], &e.lots[b.lot]
+		if c := cmp.Compare(x.date, y.date); c != 0 {
+			return c
+		}
+		if c := strings.Compare(x.id, y.id); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.qty, b.qty); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.proceeds, b.proceeds); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.basis, b.basis)
+	}
+	saleKey := func(a, b *disp) int {
+		if c := cmp.Compare(a.date, b.date); c != 0 {
+			return c
+		}
+		return strings.Compare(a.sell, b.sell)
+	}
+	ordered := true
+	for i := 1; i < len(e.disps); i++ {
+		if saleKey(&e.disps[i-1], &e.disps[i]) > 0 {
+			ordered = false
+			break
+		}
+	}
+	if !ordered {
+		slices.SortFunc(e.disps, func(a, b disp) int {
+			if c := saleKey(&a, &b); c != 0 {
+				return c
+			}
+			return lotKey(&a, &b)
+		})
+		return
+	}
+	for i := 0; i < len(e.disps); {
+		j := i + 1
+		for j < len(e.disps) && saleKey(&e.disps[i], &e.disps[j]) == 0 {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(e.disps[i:j], func(a, b disp) int { return lotKey(&a, &b) })
+		}
+		i = j
+	}
+}
+
+// run processes every group of substantially identical symbols. Groups
+// share no lots, so they run in parallel.
+func (e *engine) run() {
+	workers := min(runtime.GOMAXPROCS(0), len(e.groups))
+	if workers <= 1 || len(e.disps) < 10_000 {
+		for _, g := range e.groups {
+			e.runGroup(g)
+		}
+		return
+	}
+	next := make(chan *group)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for g := range next {
+				e.runGroup(g)
+			}
+		})
+	}
+	// Biggest first, so that one large group does not run alone at the end.
+	order := slices.Clone(e.groups)
+	slices.SortStableFunc(order, func(a, b *group) int { return cmp.Compare(len(b.disps), len(a.disps)) })
+	for _, g := range order {
+		next <- g
+	}
+	close(next)
+	wg.Wait()
+}
+
+// piece is the part of one disposal that falls in one interval of its lot,
+// or between intervals (iv < 0).
+type piece struct {
+	pos, qty int64
+	iv       int
+}
+
+func (e *engine) runGroup(g *group) {
+	var pieces []piece
+	g.gains = make([]gainRec, 0, len(g.disps)+len(g.disps)/4)
+	for _, di := range g.disps {
+		d := &e.disps[di]
+		L := &e.lots[d.lot]
+		d.start = L.sold
+		end := L.sold + d.qty
+
+		// Cut the disposal at the lot's interval boundaries.
+		pieces = pieces[:0]
+		for pos := L.sold; pos < end; {
+			for L.cur < len(L.ivs) && L.ivs[L.cur].end <= pos {
+				L.cur++
+			}
+			to, iv := end, -1
+			if L.cur < len(L.ivs) {
+				if x := &L.ivs[L.cur]; x.start <= pos {
+					to, iv = min(end, x.end), L.cur
+				} else {
+					to = min(end, x.start)
+				}
+			}
+			pieces = append(pieces, piece{pos: pos, qty: to - pos, iv: iv})
+			pos = to
+		}
+		L.sold = end
+
+		// Share the proceeds and basis out by shares, rounding once; the
+		// last piece takes what is left.
+		restP, restB := d.proceeds, d.basis
+		for n, pc := range pieces {
+			gr := gainRec{disp: di, lot: d.lot, pos: pc.pos, qty: pc.qty, adjDate: L.date}
+			if n == len(pieces)-1 {
+				gr.proceeds, gr.basis = restP, restB
+			} else {
+				gr.proceeds, gr.basis = part(d.proceeds, pc.qty, d.qty), part(d.basis, pc.qty, d.qty)
+				restP -= gr.proceeds
+				restB -= gr.basis
+			}
+			if pc.iv >= 0 {
+				iv := &L.ivs[pc.iv]
+				gr.adj = part(iv.adjLeft, pc.qty, iv.left)
+				iv.adjLeft -= gr.adj
+				iv.left -= pc.qty
+				if iv.left == 0 {
+					iv.closed = d.date
+				}
+				gr.adjDate = iv.date
+			}
+			// A loss, on the adjusted basis (so a replacement's gain can
+			// become a loss and be washed again: chains), in a taxable
+			// account. Losses inside an IRA or Roth are not deductible
+			// anyway and are not wash sales.
+			if loss := gr.basis + gr.adj - gr.proceeds; loss > 0 && L.taxable {
+				e.wash(g, d, L, &gr, loss)
+			}
+			g.gains = append(g.gains, gr)
+		}
+	}
+}
+
+// wash matches a loss piece with replacement shares and moves the
+// disallowed loss into them.
+//
+// Candidates are lots of substantially identical stock, in any account of
+// the household (Pub 550: a purchase for your IRA or Roth IRA, or by your
+// spouse, makes a wash sale), bought within 30 days before or after the sale
+// (the 61-day period of Reg. §1.1091-1(a)), on trade dates. Excluded:
+//   - the lot sold itself: shares from the same purchase are not a
+//     replacement (Rev. Rul. 56-602);
+//   - shares that already replaced a loss: a share whose acquisition made
+//     one loss nondeductible cannot do so again (Reg. §1.1091-1(e));
+//   - shares sold by a disposal already processed: the shares sold before
+//     this sale (a lot bought and sold before the loss sale is no
+//     replacement, the trackers' convention) and shares whose own sale was
+//     an earlier loss.
+//
+// Replacement shares are matched in the order they were acquired, earliest
+// first (§1091(b) and (c); Reg. §1.1091-1(c), (d)): lots by trade date, then
+// ID. The disallowed amount is the loss pro rata by the shares matched, each
+// replacement run taking its cumulative share rounded once, so the parts sum
+// to the loss exactly when every share is matched.
+func (e *engine) wash(g *group, d *disp, L *lotState, gr *gainRec, loss int64) {
+	lo, hi := d.date.AddDays(-30), d.date.AddDays(30)
+	i := sort.Search(len(g.lots), func(i int) bool { return e.lots[g.lots[i]].date >= lo })
+	need, matched := gr.qty, int64(0)
+	for ; i < len(g.lots) && need > 0; i++ {
+		R := &e.lots[g.lots[i]]
+		if R.date > hi {
+			break
+		}
+		if R == L {
+			continue
+		}
+		start := max(R.sold, R.used)
+		free := R.q - start
+		if free <= 0 {
+			continue
+		}
+		m := min(need, free)
+		need -= m
+		matched += m
+		a := part(loss, matched, gr.qty) - gr.dis
+		gr.dis += a
+		R.used = start + m
+		if !R.taxable {
+			// Rev. Rul. 2008-5: replacement stock bought in an IRA or Roth
+			// IRA disallows the loss, and the IRA's basis is not increased.
+			gr.perm += a
+			gr.permQty += m
+		} else {
+			// §1091(d), Reg. §1.1091-2: the replacement's basis is its cost
+			// plus the disallowed loss. §1223(3): its holding period
+			// includes that of the shares sold, so its acquisition date
+			// moves back by the loss shares' holding period.
+			R.ivs = append(R.ivs, interval{
+				start: start, end: start + m, left: m,
+				adj: a, adjLeft: a,
+				date: R.date - (d.date - gr.adjDate),
+			})
+		}
+		if e.trace {
+			g.carves = append(g.carves, carve{lot: R.in, disp: d.in, start: start, end: start + m, amount: a, permanent: !R.taxable})
+		}
+	}
+}
+
+// segment is one sub-lot of a lot in the result.
+type segment struct {
+	start, end int64
+	iv         int // -1 for shares that replaced nothing
+}
+
+// segments partitions a lot's shares into its sub-lots: the intervals and
+// the runs between them. A lot with no interval, or one interval covering
+// every share, has a single segment and is not split.
+func (L *lotState) segments() []segment {
+	var out []segment
+	pos := int64(0)
+	for n, iv := range L.ivs {
+		if iv.start > pos {
+			out = append(out, segment{start: pos, end: iv.start, iv: -1})
+		}
+		out = append(out, segment{start: iv.start, end: iv.end, iv: n})
+		pos = iv.end
+	}
+	if pos < L.q {
+		out = append(out, segment{start: pos, end: L.q, iv: -1})
+	}
+	return out
+}
+
+func (e *engine) resultLots() []portfolio.Lot {
+	in := e.in
+	order := make([]int32, len(in.Lots))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(i, j int32) int {
+		a, b := &in.Lots[i], &in.Lots[j]
+		if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Symbol, b.Symbol); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.DateAcquired, b.DateAcquired); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+
+	// The disposals of split lots, to date their sub-lots' closing.
+	var closing map[int32][]int32
+	for i := range e.lots {
+		if len(e.lots[i].ivs) > 0 {
+			if closing == nil {
+				closing = map[int32][]int32{}
+			}
+			closing[int32(i)] = nil
+		}
+	}
+	if closing != nil {
+		for n := range e.disps {
+			if _, ok := closing[e.disps[n].lot]; ok {
+				closing[e.disps[n].lot] = append(closing[e.disps[n].lot], int32(n))
+			}
+		}
+	}
+
+	out := make([]portfolio.Lot, 0, len(in.Lots))
+	for _, i := range order {
+		lot := in.Lots[i]
+		L := &e.lots[i]
+		lot.AdjustedDateAcquired = lot.DateAcquired
+		lot.AdjustedBasis = lot.CostBasis
+		if len(L.ivs) == 0 {
+			out = append(out, lot)
+			continue
+		}
+		segs := L.segments()
+		if len(segs) == 1 {
+			iv := &L.ivs[0]
+			lot.AdjustedDateAcquired = iv.date
+			lot.AdjustedBasis = lot.CostBasis.Add(fromUnits(iv.adjLeft, portfolio.MoneyPlaces))
+			out = append(out, lot)
+			continue
+		}
+		out = append(out, e.subLots(lot, L, segs, closing[i])...)
+	}
+	return out
+}
+
+// subLots splits lot into its segments. Quantities come from the share
+// numbering; the original basis is shared out by original shares and the
+// open basis by open shares, each rounded once with the remainder on the last
+// sub-lot, so the sub-lots sum to the lot exactly.
+func (e *engine) subLots(lot portfolio.Lot, L *lotState, segs []segment, disps []int32) []portfolio.Lot {
+	origBasis, _ := toUnits(lot.OriginalBasis, portfolio.MoneyPlaces)
+	openBasis, _ := toUnits(lot.CostBasis, portfolio.MoneyPlaces)
+	openQty, _ := toUnits(lot.Quantity, portfolio.QuantityPlaces)
+	unsold := func(s segment) int64 { return s.end - min(max(L.sold, s.start), s.end) }
+	totalUnsold := L.q - L.sold
+	out := make([]portfolio.Lot, len(segs))
+	var restOrig, restOpen, restQty = origBasis, openBasis, openQty
+	for n, s := range segs {
+		sub := lot
+		sub.ID = SubLotID(lot.ID, n+1)
+		sub.ClosedDate = nil
+		oq, uq := s.end-s.start, unsold(s)
+		var ob, cb, qty int64
+		if n == len(segs)-1 {
+			ob, cb, qty = restOrig, restOpen, restQty
+		} else {
+			ob = part(origBasis, oq, L.q)
+			if totalUnsold > 0 {
+				cb = part(openBasis, uq, totalUnsold)
+			}
+			qty = uq
+			restOrig -= ob
+			restOpen -= cb
+			restQty -= qty
+		}
+		adj := int64(0)
+		sub.AdjustedDateAcquired = lot.DateAcquired
+		if s.iv >= 0 {
+			iv := &L.ivs[s.iv]
+			adj = iv.adjLeft
+			sub.AdjustedDateAcquired = iv.date
+		}
+		sub.OriginalQuantity = fromUnits(oq, portfolio.QuantityPlaces)
+		sub.Quantity = fromUnits(qty, portfolio.QuantityPlaces)
+		sub.OriginalBasis = fromUnits(ob, portfolio.MoneyPlaces)
+		sub.CostBasis = fromUnits(cb, portfolio.MoneyPlaces)
+		sub.AdjustedBasis = fromUnits(cb+adj, portfolio.MoneyPlaces)
+		if qty == 0 {
+			// Closed on the date of the sale of its last share.
+			for _, dn := range disps {
+				d := &e.disps[dn]
+				if d.start+d.qty >= s.end {
+					c := d.date
+					sub.ClosedDate = &c
+					break
+				}
+			}
+			if sub.ClosedDate == nil {
+				sub.ClosedDate = lot.ClosedDate
+			}
+		}
+		out[n] = sub
+	}
+	return out
+}
+
+func (e *engine) resultGains() []Gain {
+	// Each group's gains are in processing order; place them by disposal.
+	count := make([]int32, len(e.disps)+1)
+	for _, g := range e.groups {
+		for n := range g.gains {
+			count[g.gains[n].disp+1]++
+		}
+	}
+	for n := 1; n < len(count); n++ {
+		count[n] += count[n-1]
+	}
+	recs := make([]*gainRec, count[len(count)-1])
+	for _, g := range e.groups {
+		for n := range g.gains {
+			gr := &g.gains[n]
+			recs[count[gr.disp]] = gr
+			count[gr.disp]++
+		}
+	}
+	out := make([]Gain, len(recs))
+	convert := func(from, to int) {
+		for n := from; n < to; n++ {
+			out[n] = e.gain(recs[n])
+		}
+	}
+	if len(recs) < 10_000 || runtime.GOMAXPROCS(0) == 1 {
+		convert(0, len(recs))
+		return out
+	}
+	var wg sync.WaitGroup
+	w := runtime.GOMAXPROCS(0)
+	for k := range w {
+		wg.Go(func() { convert(len(recs)*k/w, len(recs)*(k+1)/w) })
+	}
+	wg.Wait()
+	return out
+}
+
+func (e *engine) gain(gr *gainRec) Gain {
+	d := &e.disps[gr.disp]
+	L := &e.lots[gr.lot]
+	src := &e.in.Disposals[d.in]
+	lot := &e.in.Lots[L.in]
+	id := lot.ID
+	if len(L.ivs) > 0 {
+		if segs := L.segments(); len(segs) > 1 {
+			n, _ := slices.BinarySearchFunc(segs, gr.pos, func(s segment, pos int64) int {
+				if s.end <= pos {
+					return -1
+				}
+				if s.start > pos {
+					return 1
+				}
+				return 0
+			})
+			id = SubLotID(lot.ID, n+1)
+		}
+	}
+	qty := gr.qty
+	if d.qty != 0 && !src.Quantity.IsZero() {
+		// Back from the lot's split-adjusted units to the shares as sold.
+		if q, _ := toUnits(src.Quantity, portfolio.QuantityPlaces); q != d.qty {
+			qty = part(q, gr.qty, d.qty)
+		}
+	}
+	basis := gr.basis + gr.adj
+	return Gain{
+		SellID:                d.sell,
+		LotID:                 id,
+		AccountID:             lot.AccountID,
+		Symbol:                lot.Symbol,
+		Quantity:              fromUnits(qty, portfolio.QuantityPlaces),
+		DateAcquired:          lot.DateAcquired,
+		AdjustedDateAcquired:  gr.adjDate,
+		DateSold:              d.date,
+		Proceeds:              fromUnits(gr.proceeds, portfolio.MoneyPlaces),
+		CostBasis:             fromUnits(basis, portfolio.MoneyPlaces),
+		WashDisallowed:        fromUnits(gr.dis, portfolio.MoneyPlaces),
+		PermanentlyDisallowed: gr.permQty > 0,
+		PermanentAmount:       fromUnits(gr.perm, portfolio.MoneyPlaces),
+		GainLoss:              fromUnits(gr.proceeds-basis+gr.dis, portfolio.MoneyPlaces),
+		Term:                  HoldingTerm(gr.adjDate, d.date),
+		Taxable:               L.taxable,
+	}
+}
