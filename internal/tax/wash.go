@@ -88,7 +88,7 @@ func BaseLotID(id string) string {
 // notes for the rules and the conventions. The result depends only on the
 // content of the input, never on the order of its slices.
 func Apply(in Input) (Result, error) {
-	r, _, err := apply(in)
+	r, _, err := apply(in, false)
 	return r, err
 }
 
@@ -167,8 +167,8 @@ type engine struct {
 	trace  bool
 }
 
-func apply(in Input) (Result, []carve, error) {
-	e := &engine{in: &in}
+func apply(in Input, trace bool) (Result, []carve, error) {
+	e := &engine{in: &in, trace: trace}
 	if err := e.load(); err != nil {
 		return Result{}, nil, err
 	}
