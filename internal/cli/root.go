@@ -15,7 +15,9 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/importcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/initcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
+	"github.com/wealthalloc/wealthalloc/internal/cli/perf"
 	"github.com/wealthalloc/wealthalloc/internal/cli/quote"
+	"github.com/wealthalloc/wealthalloc/internal/cli/risk"
 	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/version"
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
@@ -53,7 +55,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}
