@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wealthalloc/wealthalloc/internal/cli/accounts"
+	"github.com/wealthalloc/wealthalloc/internal/cli/allocation"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/demo"
 	"github.com/wealthalloc/wealthalloc/internal/cli/gateway"
@@ -17,6 +18,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/cli/perf"
 	"github.com/wealthalloc/wealthalloc/internal/cli/quote"
+	"github.com/wealthalloc/wealthalloc/internal/cli/rebalance"
 	"github.com/wealthalloc/wealthalloc/internal/cli/risk"
 	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/version"
@@ -55,7 +57,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}

@@ -499,7 +499,7 @@ func (st *rbState) buy(s string, k int64, why string) int64 {
 // accounts that then buy the remaining k shares of s.
 func (st *rbState) fund(s string, k int64, targeted []string, tgt map[string]int64, lower func(string) int64) {
 	p := st.price[s]
-	for _, a := range st.sellOrder() {
+	for _, a := range st.sellOrder("") {
 		if k <= 0 {
 			return
 		}
@@ -548,15 +548,29 @@ func (st *rbState) buyIn(a Account, s string, n int64, why string) int64 {
 	return n
 }
 
-// sellOrder is the order accounts sell in: tax-deferred first when tax
-// aware, else by name.
-func (st *rbState) sellOrder() []Account {
+// sellOrder is the order accounts sell s in. Tax aware: taxable accounts
+// holding a loss lot of s that may be sold (the loss is deductible) first,
+// then tax-deferred accounts (no tax), then the other taxable accounts.
+// Otherwise by name.
+func (st *rbState) sellOrder(s string) []Account {
 	accts := append([]Account(nil), st.accts...)
-	if st.in.TaxAware {
-		sort.SliceStable(accts, func(i, j int) bool {
-			return accts[i].TaxType.TaxDeferred() && !accts[j].TaxType.TaxDeferred()
-		})
+	if !st.in.TaxAware {
+		return accts
 	}
+	rank := func(a Account) int {
+		if a.TaxType.TaxDeferred() {
+			return 1
+		}
+		if s != "" && st.lossBlocked(s) == "" {
+			for _, l := range st.lots[a.ID+"/"+s] {
+				if l.units-l.taken > 0 && float64(l.basisU)*shareUnits > float64(st.price[s])*float64(l.units) {
+					return 0
+				}
+			}
+		}
+		return 2
+	}
+	sort.SliceStable(accts, func(i, j int) bool { return rank(accts[i]) < rank(accts[j]) })
 	return accts
 }
 
@@ -564,7 +578,7 @@ func (st *rbState) sellOrder() []Account {
 // choosing lots and estimating gains. It returns the shares sold.
 func (st *rbState) sell(s string, k int64, why, only string) int64 {
 	var done int64
-	for _, a := range st.sellOrder() {
+	for _, a := range st.sellOrder(s) {
 		if done == k {
 			break
 		}
@@ -651,7 +665,7 @@ func (st *rbState) pickLots(a Account, s string, n int64) (PlannedTrade, bool) {
 			case LIFO:
 				return li.DateAcquired > lj.DateAcquired
 			case HIFO:
-				return lots[i].basisU*lots[j].units > lots[j].basisU*lots[i].units
+				return float64(lots[i].basisU)*float64(lots[j].units) > float64(lots[j].basisU)*float64(lots[i].units)
 			}
 			return li.DateAcquired < lj.DateAcquired
 		})
