@@ -1,0 +1,108 @@
+package ml
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"sort"
+	"testing"
+)
+
+func loadNYC(t testing.TB) (Series, []Span) {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/nab/nyc_taxi.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseNAB(bytes.NewReader(raw), "nyc_taxi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, _ := os.ReadFile("testdata/nab/combined_labels.json")
+	win, _ := os.ReadFile("testdata/nab/combined_windows.json")
+	labels, wins, err := NABLabels(lab, win, "realKnownCause/nyc_taxi.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans, err := NABSpans(s, labels, wins)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, spans
+}
+
+func printReport(t testing.TB, r EvalReport) {
+	line := func(name string, e EvalScore) string {
+		return fmt.Sprintf("%-17s P %.3f R %.3f F1 %.3f thr %.4g flags %d (%d/%d windows, %d FP)", name, e.Precision, e.Recall, e.F1, e.Threshold, e.Flags, e.Detected, e.Windows, e.FalsePos)
+	}
+	t.Log(r.Series)
+	t.Log(line("model", r.Model))
+	names := make([]string, 0, len(r.Baselines))
+	for n := range r.Baselines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		t.Log(line(n, r.Baselines[n]))
+	}
+}
+
+// TestExperiment prints the comparison tables; run with ML_EXPERIMENT=1.
+func TestExperiment(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 15, Mask: 1, MaskWeight: 5, Seed: 1}, Period: -1}
+	s, spans := loadNYC(t)
+	rep, d, err := EvalSeries(t.Context(), s, nil, spans, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("period %d, epochs %d", d.Period, d.Model.Meta.Epochs)
+	printReport(t, rep)
+}
+
+func sweep(t *testing.T, s Series, bench []float64, spans []Span, opt Options) {
+	opt = opt.defaults()
+	opt.Exclude = ExcludeSpans(len(s.Values), spans)
+	d, err := Fit(t.Context(), s, bench, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Detect(s, bench)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(s.Values)
+	fitEnd := int(float64(n) * opt.TrainFrac)
+	held := make([]bool, n)
+	for i := fitEnd - int(float64(fitEnd)*opt.Config.Defaults().ValFrac); i < fitEnd; i++ {
+		held[i] = !opt.Exclude[i]
+	}
+	all := map[string]Detection{DetModel: res.Model}
+	for k, v := range res.Baselines {
+		all[k] = v
+	}
+	for _, cd := range []int{0, 5, 20} {
+		for _, k := range []float64{4, 6, 8, 12, 16} {
+			line := fmt.Sprintf("cd %2d k %4.1f:", cd, k)
+			for _, name := range []string{DetModel, DetZScore, DetVolRatio, DetIsoForest} {
+				th, _ := FitThreshold(all[name].Scores, held, ThresholdMAD, k)
+				first := res.Start
+				det := Detection{Scores: all[name].Scores, Flags: Flags(all[name].Scores, th.Value, first, cd), Threshold: th}
+				m := Evaluate(det, spans)
+				line += fmt.Sprintf("  %s %.2f(%d/%d,%d)", name[:5], m.F1, m.Detected, m.Windows, m.FalsePos)
+			}
+			t.Log(line)
+		}
+	}
+}
+
+func TestSweep(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 10, Mask: 1, MaskWeight: 5, Seed: 1, Stride: 2}, Period: -1}
+	s, spans := loadNYC(t)
+	sweep(t, s, nil, spans, opt)
+}
