@@ -540,6 +540,10 @@ func (st *rbState) buyIn(a Account, s string, n int64, why string) int64 {
 		}
 	}
 	p := st.price[s]
+	if amt := n * p; st.in.MinTrade.IsPositive() && Money(amt).LessThan(st.in.MinTrade) {
+		st.notes = append(st.notes, fmt.Sprintf("buy %d %s in %s skipped: under --min-trade", n, s, a.Name))
+		return 0
+	}
 	st.cash[a.ID] -= n * p
 	st.qty[a.ID][s] += n * shareUnits
 	st.planBuy = append(st.planBuy, s)
@@ -690,6 +694,10 @@ func (st *rbState) pickLots(a Account, s string, n int64) (PlannedTrade, bool) {
 	}
 	sold -= sold % shareUnits // whole shares only
 	if sold == 0 {
+		return t, false
+	}
+	if amt := (sold / shareUnits) * p; st.in.MinTrade.IsPositive() && Money(amt).LessThan(st.in.MinTrade) {
+		st.notes = append(st.notes, fmt.Sprintf("sell %d %s in %s skipped: under --min-trade", sold/shareUnits, s, a.Name))
 		return t, false
 	}
 	rem := sold
