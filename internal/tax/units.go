@@ -28,8 +28,18 @@ func toUnits(d decimal.Decimal, places int32) (int64, bool) {
 	return r.IntPart(), true
 }
 
-// fromUnits converts a count of 10^-places back to a decimal.
-func fromUnits(v int64, places int32) decimal.Decimal { return decimal.New(v, -places) }
+// fromUnits converts a count of 10^-places back to a decimal. Zero, the
+// most common amount (no wash adjustment), is one shared value: decimals are
+// immutable, and a million gains would otherwise allocate it millions of
+// times.
+func fromUnits(v int64, places int32) decimal.Decimal {
+	if v == 0 {
+		return zeroDecimal
+	}
+	return decimal.New(v, -places)
+}
+
+var zeroDecimal = decimal.Zero
 
 // part returns a×x/n rounded half away from zero, for |a| ≤ maxUnits and
 // 0 ≤ x ≤ n, n > 0, through an exact 128-bit product. It is how an amount is

@@ -107,7 +107,8 @@ type lotState struct {
 	sold    int64 // shares [0, sold) belong to disposals already processed
 	used    int64 // replacements have been carved up to here
 	ivs     []interval
-	cur     int // first interval not wholly sold
+	cur     int       // first interval not wholly sold
+	segs    []segment // the sub-lots, set once every disposal is processed
 }
 
 // interval is a run of a lot's shares that replaced one loss piece.
@@ -173,6 +174,7 @@ func apply(in Input, trace bool) (Result, []carve, error) {
 		return Result{}, nil, err
 	}
 	e.run()
+	e.segment()
 	res := Result{Lots: e.resultLots(), Gains: e.resultGains()}
 	var carves []carve
 	for _, g := range e.groups {
@@ -551,11 +553,31 @@ type segment struct {
 	iv         int // -1 for shares that replaced nothing
 }
 
-// segments partitions a lot's shares into its sub-lots: the intervals and
-// the runs between them. A lot with no interval, or one interval covering
-// every share, has a single segment and is not split.
-func (L *lotState) segments() []segment {
-	var out []segment
+// segment partitions the shares of every lot that replaced a loss into
+// sub-lots (lotState.segs), all in one backing array.
+func (e *engine) segment() {
+	n := 0
+	for i := range e.lots {
+		if k := len(e.lots[i].ivs); k > 0 {
+			n += 2*k + 1
+		}
+	}
+	buf := make([]segment, 0, n)
+	for i := range e.lots {
+		L := &e.lots[i]
+		if len(L.ivs) == 0 {
+			continue
+		}
+		from := len(buf)
+		buf = L.appendSegments(buf)
+		L.segs = buf[from:len(buf):len(buf)]
+	}
+}
+
+// appendSegments partitions a lot's shares into its sub-lots: the intervals
+// and the runs between them. A lot with no interval, or one interval
+// covering every share, has a single segment and is not split.
+func (L *lotState) appendSegments(out []segment) []segment {
 	pos := int64(0)
 	for n, iv := range L.ivs {
 		if iv.start > pos {
@@ -608,7 +630,13 @@ func (e *engine) resultLots() []portfolio.Lot {
 		}
 	}
 
-	out := make([]portfolio.Lot, 0, len(in.Lots))
+	size := len(in.Lots)
+	for i := range e.lots {
+		if k := len(e.lots[i].segs); k > 1 {
+			size += k - 1
+		}
+	}
+	out := make([]portfolio.Lot, 0, size)
 	for _, i := range order {
 		lot := in.Lots[i]
 		L := &e.lots[i]
@@ -618,7 +646,7 @@ func (e *engine) resultLots() []portfolio.Lot {
 			out = append(out, lot)
 			continue
 		}
-		segs := L.segments()
+		segs := L.segs
 		if len(segs) == 1 {
 			iv := &L.ivs[0]
 			lot.AdjustedDateAcquired = iv.date
@@ -626,7 +654,7 @@ func (e *engine) resultLots() []portfolio.Lot {
 			out = append(out, lot)
 			continue
 		}
-		out = append(out, e.subLots(lot, L, segs, closing[i])...)
+		out = e.appendSubLots(out, lot, L, segs, closing[i])
 	}
 	return out
 }
@@ -635,13 +663,12 @@ func (e *engine) resultLots() []portfolio.Lot {
 // numbering; the original basis is shared out by original shares and the
 // open basis by open shares, each rounded once with the remainder on the last
 // sub-lot, so the sub-lots sum to the lot exactly.
-func (e *engine) subLots(lot portfolio.Lot, L *lotState, segs []segment, disps []int32) []portfolio.Lot {
+func (e *engine) appendSubLots(out []portfolio.Lot, lot portfolio.Lot, L *lotState, segs []segment, disps []int32) []portfolio.Lot {
 	origBasis, _ := toUnits(lot.OriginalBasis, portfolio.MoneyPlaces)
 	openBasis, _ := toUnits(lot.CostBasis, portfolio.MoneyPlaces)
 	openQty, _ := toUnits(lot.Quantity, portfolio.QuantityPlaces)
 	unsold := func(s segment) int64 { return s.end - min(max(L.sold, s.start), s.end) }
 	totalUnsold := L.q - L.sold
-	out := make([]portfolio.Lot, len(segs))
 	var restOrig, restOpen, restQty = origBasis, openBasis, openQty
 	for n, s := range segs {
 		sub := lot
@@ -687,7 +714,7 @@ func (e *engine) subLots(lot portfolio.Lot, L *lotState, segs []segment, disps [
 				sub.ClosedDate = lot.ClosedDate
 			}
 		}
-		out[n] = sub
+		out = append(out, sub)
 	}
 	return out
 }
@@ -737,7 +764,7 @@ func (e *engine) gain(gr *gainRec) Gain {
 	lot := &e.in.Lots[L.in]
 	id := lot.ID
 	if len(L.ivs) > 0 {
-		if segs := L.segments(); len(segs) > 1 {
+		if segs := L.segs; len(segs) > 1 {
 			n, _ := slices.BinarySearchFunc(segs, gr.pos, func(s segment, pos int64) int {
 				if s.end <= pos {
 					return -1
