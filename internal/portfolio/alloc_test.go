@@ -17,7 +17,7 @@ func TestAllocationDrift(t *testing.T) {
 		{Lot: Lot{AccountID: "a", Symbol: "VTI", Quantity: adec("10")}, MarketValue: decimal.NewNullDecimal(adec("7000"))},
 		{Lot: Lot{AccountID: "b", Symbol: "BND", Quantity: adec("10")}, MarketValue: decimal.NewNullDecimal(adec("2000"))},
 	}, Cash: map[string]decimal.Decimal{"a": adec("1000")}}
-	tg, err := ParseTargets(map[string]string{"VTI": "0.6", "bnd": "30%", "bond": "0.4", "VXUS": "0.1"})
+	tg, err := ParseTargets(map[string]string{"VTI": "0.6", "BND": "30%", "bond": "0.4", "VXUS": "0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
