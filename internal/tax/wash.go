@@ -31,7 +31,7 @@ type Result struct {
 	// the ledger's order (account, symbol, date acquired, ID). A lot whose
 	// shares do not all share one adjustment is split into sub-lots, in place
 	// of the lot, with IDs SubLotID(lot.ID, 1), SubLotID(lot.ID, 2), ... (see
-	// the package notes on sub-lots).
+	// Apply for the convention).
 	Lots []portfolio.Lot
 	// Gains has one entry per disposal and sub-lot the disposal touched, in
 	// sale order (date sold, sale trade ID, then the lots by acquisition).
@@ -84,9 +84,45 @@ func BaseLotID(id string) string {
 }
 
 // Apply applies the wash-sale rule (IRC §1091) across every account of the
-// input and computes the realized gain of every disposal. See the package
-// notes for the rules and the conventions. The result depends only on the
-// content of the input, never on the order of its slices.
+// input and computes the realized gain of every disposal. The result depends
+// only on the content of the input, never on the order of its slices.
+//
+// Rules (reference/tax-rules.md §1–2; see wash for the matching itself):
+// losses are taken in sale order; each is matched with substantially
+// identical shares bought within 30 days before or after, in any account,
+// in acquisition order, each replacement share absorbing one loss only;
+// disallowed loss and holding period carry into taxable replacements, and
+// are lost for good when the replacement is in an IRA or Roth; a loss is
+// measured on the adjusted basis, so chains wash again; losses inside an IRA
+// or Roth are not wash-sale losses (Taxable false, nothing disallowed).
+//
+// Conventions where the law leaves a choice:
+//   - Share order inside a lot. The ledger decides which lot a sale takes and
+//     how many shares; Apply decides which of that lot's shares. A lot's
+//     shares are numbered, sales take them from the lowest number up, and a
+//     replacement takes the lowest-numbered shares that are neither sold nor
+//     already a replacement. So a later sale of a partly washed lot sells its
+//     washed shares first (the older adjusted date, the carried loss realized
+//     at the first chance), sub-lot by sub-lot in order.
+//   - Sub-lots. A lot whose shares do not all carry the same adjustment is
+//     split, in Result.Lots, into sub-lots "ID/w1", "ID/w2", ... in share
+//     order: each run of shares that replaced one loss piece, and each run
+//     between them that replaced nothing. Each sub-lot has one adjusted date
+//     and basis; bases are shared out by shares, rounded once to
+//     portfolio.MoneyPlaces with the remainder on the last sub-lot, so the
+//     sub-lots sum exactly to the lot. A lot wholly replacing one loss keeps
+//     its ID. Gains name the sub-lot; BaseLotID and Lot.OpenTradeID give the
+//     ledger lot. IRA lots are never split (they get no adjustment).
+//   - A lot bought and sold before the loss sale is not a replacement, nor
+//     are shares whose own sale was processed before (the trackers'
+//     convention; no IRS example).
+//   - Same-day sales are ordered by sale trade ID, and a sale's lots by
+//     acquisition (Reg. §1.1091-1(b) for the latter).
+//   - Splits: a disposal before a SPLIT is counted in the lot's post-split
+//     shares; share counts of different lots are compared in those units.
+//
+// The adjusted fields of Input.Lots and Input.Disposals are ignored: Apply
+// recomputes every adjustment from the history.
 func Apply(in Input) (Result, error) {
 	r, _, err := apply(in, false)
 	return r, err

@@ -413,7 +413,7 @@ func TestWashSales(t *testing.T) {
 		},
 		{
 			name:   "SUBLOT-CONSUMPTION-WASHED-FIRST",
-			source: "Convention (package notes): a later sale of a partly washed lot sells its sub-lots in order, the washed shares first; textbook case above, then 350 of the 500 sold (derived)",
+			source: "Convention (Apply documentation): a later sale of a partly washed lot sells its sub-lots in order, the washed shares first; textbook case above, then 350 of the 500 sold (derived)",
 			trades: []portfolio.Trade{
 				wsBuy("B1", "tx", "2022-06-01", "C", "300", "6000"),
 				wsSell("S1", "tx", "2023-02-01", "C", "300", "4500"),
