@@ -311,6 +311,8 @@ func (st *rbState) why(s string, v, l, h int64) string {
 		return fmt.Sprintf("cash stays at %.2f%%, outside %s: not enough can be sold%s", w, edge, cond(st.in.CashOnly, " (--cash-only)", ""))
 	case v < l && st.in.CashOnly:
 		return fmt.Sprintf("%s stays at %.2f%%, below %s: not enough cash for whole shares and --cash-only forbids sales", s, w, edge)
+	case v < l && st.blockNote(s) != "":
+		return fmt.Sprintf("%s stays at %.2f%%, below %s: buying it now would create a wash sale (see the notes); wait 31 days after the loss sale", s, w, edge)
 	case v < l:
 		p := st.price[s]
 		if p > h-l {
@@ -432,6 +434,26 @@ func byDrift(syms []string, st *rbState, tgt map[string]int64, over bool) []stri
 	return out
 }
 
+// block records a trade left out, once.
+func (st *rbState) block(msg string) {
+	for _, b := range st.blocked {
+		if b == msg {
+			return
+		}
+	}
+	st.blocked = append(st.blocked, msg)
+}
+
+// planned reports whether the plan already trades s on the given side.
+func (st *rbState) planned(s string, side Action) bool {
+	for _, t := range st.trades {
+		if t.Symbol == s && t.Action == side {
+			return true
+		}
+	}
+	return false
+}
+
 func (st *rbState) blockedBuy(s string) string {
 	for _, x := range st.lossG {
 		if st.same(s, x) {
@@ -463,9 +485,12 @@ func (st *rbState) lossBlocked(s string) string {
 // buy buys up to k shares of s, in the accounts with the most cash first,
 // never spending more cash than an account has. It returns shares bought.
 func (st *rbState) buy(s string, k int64, why string) int64 {
+	if st.planned(s, Sell) {
+		return 0 // never buy back what the plan sells
+	}
 	if st.in.TaxAware {
 		if reason := st.blockedBuy(s); reason != "" {
-			st.blocked = append(st.blocked, fmt.Sprintf("buy %s blocked: %s (wash sale)", s, reason))
+			st.block(fmt.Sprintf("buy %s blocked: %s (wash sale)", s, reason))
 			return 0
 		}
 	}
@@ -498,6 +523,9 @@ func (st *rbState) buy(s string, k int64, why string) int64 {
 // fund sells holdings above target (never below their lower band edge) in
 // accounts that then buy the remaining k shares of s.
 func (st *rbState) fund(s string, k int64, targeted []string, tgt map[string]int64, lower func(string) int64) {
+	if st.in.TaxAware && st.blockedBuy(s) != "" {
+		return // selling to fund a purchase that may not happen would only churn
+	}
 	p := st.price[s]
 	for _, a := range st.sellOrder("") {
 		if k <= 0 {
@@ -535,7 +563,7 @@ func (st *rbState) fund(s string, k int64, targeted []string, tgt map[string]int
 func (st *rbState) buyIn(a Account, s string, n int64, why string) int64 {
 	if st.in.TaxAware {
 		if reason := st.blockedBuy(s); reason != "" {
-			st.blocked = append(st.blocked, fmt.Sprintf("buy %s blocked: %s (wash sale)", s, reason))
+			st.block(fmt.Sprintf("buy %s blocked: %s (wash sale)", s, reason))
 			return 0
 		}
 	}
@@ -581,6 +609,9 @@ func (st *rbState) sellOrder(s string) []Account {
 // sell sells up to k whole shares of s (only in account only, when given),
 // choosing lots and estimating gains. It returns the shares sold.
 func (st *rbState) sell(s string, k int64, why, only string) int64 {
+	if st.planned(s, Buy) {
+		return 0 // never sell what the plan buys
+	}
 	var done int64
 	for _, a := range st.sellOrder(s) {
 		if done == k {
@@ -657,7 +688,7 @@ func (st *rbState) pickLots(a Account, s string, n int64) (PlannedTrade, bool) {
 				}
 			}
 			if len(kept) < len(lots) {
-				st.blocked = append(st.blocked, fmt.Sprintf("sell %s loss lots in %s skipped: %s (wash sale)", s, a.Name, lossBlock))
+				st.block(fmt.Sprintf("sell %s loss lots in %s skipped: %s (wash sale)", s, a.Name, lossBlock))
 			}
 			lots = kept
 		}
