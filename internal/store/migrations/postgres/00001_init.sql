@@ -224,20 +224,35 @@ CREATE TABLE ai_recommendations (
 CREATE INDEX ai_recommendations_user_id ON ai_recommendations (user_id);
 CREATE INDEX ai_recommendations_portfolio ON ai_recommendations (portfolio_id, status);
 
--- tax_harvests: a loss-harvest opportunity and what became of it. lot_id is
--- not a foreign key: lots are derived and replaced.
+-- tax_harvests: a loss-harvest opportunity found by `harvest scan` and what
+-- became of it: new (found, not acted on), executed, dismissed, or expired
+-- (a later scan no longer found it). lot_id is not a foreign key: lots are
+-- derived and replaced. A scan updates the new row of the same account and
+-- lot instead of adding one (at most one new row per lot, enforced by the
+-- partial unique index); detected_on..last_seen_on is the range of scan
+-- dates that found it. Quantities ×1e8, money ×1e6; term is short or long;
+-- wash_sale_until is the lock-out date (sale date + 31 days) before which
+-- buying back is unsafe.
 CREATE TABLE tax_harvests (
     id                 TEXT PRIMARY KEY,
-    user_id            TEXT NOT NULL REFERENCES users (id),
-    portfolio_id       TEXT NOT NULL REFERENCES portfolios (id),
-    account_id         TEXT NOT NULL REFERENCES external_accounts (id),
+    user_id            TEXT NOT NULL,
+    portfolio_id       TEXT NOT NULL,
+    account_id         TEXT NOT NULL,
     symbol             TEXT NOT NULL,
-    lot_id             TEXT,
+    lot_id             TEXT NOT NULL,
     quantity           BIGINT NOT NULL,
+    adjusted_basis     BIGINT NOT NULL,
+    price              BIGINT NOT NULL,
+    price_date         TEXT NOT NULL,
     unrealized_loss    BIGINT NOT NULL,
+    term               TEXT NOT NULL CHECK (term IN ('short', 'long')),
+    estimated_saving   BIGINT NOT NULL,
+    costs              BIGINT NOT NULL,
+    wash_safe          BOOLEAN NOT NULL,
     replacement_symbol TEXT NOT NULL DEFAULT '',
-    status             TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'executed', 'dismissed', 'expired')),
+    status             TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'executed', 'dismissed', 'expired')),
     detected_on        TEXT NOT NULL,
+    last_seen_on       TEXT NOT NULL,
     executed_on        TEXT,
     sell_trade_id      TEXT,
     buy_trade_id       TEXT,
@@ -245,10 +260,12 @@ CREATE TABLE tax_harvests (
     wash_sale_until    TEXT,
     note               TEXT NOT NULL DEFAULT '',
     created_at         TIMESTAMPTZ NOT NULL,
-    updated_at         TIMESTAMPTZ NOT NULL
+    updated_at         TIMESTAMPTZ NOT NULL,
+    FOREIGN KEY (user_id, portfolio_id, account_id) REFERENCES external_accounts (user_id, portfolio_id, id)
 );
 CREATE INDEX tax_harvests_user_id ON tax_harvests (user_id);
 CREATE INDEX tax_harvests_portfolio ON tax_harvests (portfolio_id, status);
+CREATE UNIQUE INDEX tax_harvests_open_lot ON tax_harvests (portfolio_id, account_id, lot_id) WHERE status = 'new';
 
 -- events: append-only audit log of every state change. user_id is NULL for
 -- system events; portfolio_id is no foreign key so the log outlives what it
