@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"time"
 )
 
 // Detector names.
@@ -42,9 +44,10 @@ type Options struct {
 	TrainFrac float64 // oldest fraction of the series used to fit (default 0.5)
 	Period    int     // seasonal period; −1 detects it, 0 none
 	Method    string  // threshold method (default mad)
-	K         float64 // threshold parameter (default 8 for mad, 4 for meanstd, 99.5 for percentile)
-	Cooldown  int     // rows a flag silences after it (default 0)
+	K         float64 // threshold parameter (default 6 for mad, 4 for meanstd, 99.5 for percentile)
+	Cooldown  int     // rows a flag silences after it (0: none)
 	Trees     int     // isolation-forest trees (default 100)
+	Aggregate string  // how feature errors combine: rms (default) or max
 	// Exclude marks series indexes known to be abnormal (labelled anomalies,
 	// known crises): never trained on, never used to fit a threshold.
 	Exclude []bool
@@ -64,7 +67,7 @@ func (o Options) defaults() Options {
 		case ThresholdPercentile:
 			o.K = 99.5
 		default:
-			o.K = 8
+			o.K = 6
 		}
 	}
 	if o.Trees == 0 {
@@ -119,6 +122,16 @@ func Fit(ctx context.Context, s Series, bench []float64, opt Options, progress f
 	for i := valFrom; i < fitEnd; i++ {
 		held[i] = opt.Exclude == nil || !opt.Exclude[i]
 	}
+	m.Aggregate = opt.Aggregate
+	m.Scored = make([]bool, len(fs.Names))
+	for i, n := range fs.Names {
+		m.Scored[i] = n != FeatRet && n != FeatAbsRet && n != FeatResid
+	}
+	heldRows := make([]bool, len(fs.Rows))
+	for i := range heldRows {
+		heldRows[i] = held[fs.Start+i]
+	}
+	m.FitErrScale(fs.Rows, heldRows)
 	d := &Detector{Model: m, Baselines: map[string]Threshold{}, Period: period, Cooldown: opt.Cooldown, HasBench: bench != nil}
 	var normal [][]float64
 	for i, r := range m.Norm.Apply(rows) {
@@ -279,4 +292,26 @@ func ExcludeSpans(n int, spans []Span) []bool {
 		}
 	}
 	return out
+}
+
+// DefaultsFor picks the threshold parameter and cooldown for a series from
+// its sampling interval. Daily (or slower) data: MAD k = 6 and a cooldown of
+// 5 rows (a trading week). Intraday data has many more points per event, so
+// more chances of a false alarm: k = 12 and a cooldown of one day of rows.
+// These values were chosen by a sweep on the bundled series (docs/model.md).
+func DefaultsFor(times []string) (k float64, cooldown int) {
+	ts, err := ParseNABTimes(times)
+	if err != nil || len(ts) < 3 {
+		return 6, 5
+	}
+	gaps := make([]time.Duration, 0, len(ts)-1)
+	for i := 1; i < len(ts); i++ {
+		gaps = append(gaps, ts[i].Sub(ts[i-1]))
+	}
+	slices.Sort(gaps)
+	step := gaps[len(gaps)/2]
+	if step <= 0 || step >= 20*time.Hour {
+		return 6, 5
+	}
+	return 12, int(24 * time.Hour / step)
 }

@@ -63,8 +63,12 @@ func TestExperiment(t *testing.T) {
 }
 
 func sweep(t *testing.T, s Series, bench []float64, spans []Span, opt Options) {
-	opt = opt.defaults()
 	opt.Exclude = ExcludeSpans(len(s.Values), spans)
+	sweepEx(t, s, bench, spans, opt)
+}
+
+func sweepEx(t *testing.T, s Series, bench []float64, spans []Span, opt Options) {
+	opt = opt.defaults()
 	d, err := Fit(t.Context(), s, bench, opt, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -83,8 +87,8 @@ func sweep(t *testing.T, s Series, bench []float64, spans []Span, opt Options) {
 	for k, v := range res.Baselines {
 		all[k] = v
 	}
-	for _, cd := range []int{0, 5, 20} {
-		for _, k := range []float64{4, 6, 8, 12, 16} {
+	for _, cd := range []int{5} {
+		for _, k := range []float64{6, 8, 12} {
 			line := fmt.Sprintf("cd %2d k %4.1f:", cd, k)
 			for _, name := range []string{DetModel, DetZScore, DetVolRatio, DetIsoForest} {
 				th, _ := FitThreshold(all[name].Scores, held, ThresholdMAD, k)
@@ -102,7 +106,120 @@ func TestSweep(t *testing.T) {
 	if os.Getenv("ML_EXPERIMENT") == "" {
 		t.Skip("set ML_EXPERIMENT=1")
 	}
-	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 10, Mask: 1, MaskWeight: 5, Seed: 1, Stride: 2}, Period: -1}
+	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 10, Mask: 1, MaskWeight: 5, Seed: 1, Stride: 2}, Period: -1, Aggregate: os.Getenv("AGG")}
 	s, spans := loadNYC(t)
 	sweep(t, s, nil, spans, opt)
+}
+
+func loadPrices(t testing.TB) map[string]Series {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/stockdata.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := ParseWideCloses(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// injected returns sym's real closes with planted anomalies in the second
+// half, and the labelled windows: the injections plus the known crises.
+func injected(t testing.TB, sym string, seed uint64) (Series, []float64, []Span) {
+	all := loadPrices(t)
+	s := all[sym]
+	crises := CrisisSpans(s.Times)
+	inj, spans := Inject(s, seed, InjectOptions{Shocks: 4, Bursts: 3, VolumeSpikes: 3, From: len(s.Values) / 2, Avoid: crises})
+	spans = append(spans, crises...)
+	return inj, all["GSPC"].Values, spans
+}
+
+func TestSweepInjected(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	for _, sym := range []string{"AAPL", "MSFT", "IBM", "SBUX"} {
+		s, bench, spans := injected(t, sym, 1)
+		t.Log(sym, len(spans), "windows")
+		all := loadPrices(t)
+		excl := ExcludeSpans(len(s.Values), append(CrisisSpans(all[sym].Times), spans...))
+		opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 15, Mask: 1, MaskWeight: 5, Seed: 1}, Exclude: excl, Aggregate: os.Getenv("AGG")}
+		sweepEx(t, s, bench, spans, opt)
+	}
+}
+
+func TestSweepIndex(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	all := loadPrices(t)
+	for seed := uint64(1); seed <= 3; seed++ {
+		s := all["GSPC"]
+		crises := CrisisSpans(s.Times)
+		inj, spans := Inject(s, seed, InjectOptions{Shocks: 4, Bursts: 3, VolumeSpikes: 3, From: len(s.Values) / 2, Avoid: crises})
+		spans = append(spans, crises...)
+		excl := ExcludeSpans(len(s.Values), append(crises, spans...))
+		opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 15, Mask: 1, MaskWeight: 5, Seed: 1}, Exclude: excl, Aggregate: os.Getenv("AGG")}
+		t.Log("GSPC seed", seed, len(spans), "windows")
+		sweepEx(t, inj, nil, spans, opt)
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	all := loadPrices(t)
+	s := all["GSPC"]
+	crises := CrisisSpans(s.Times)
+	inj, spans := Inject(s, 1, InjectOptions{Shocks: 4, Bursts: 3, VolumeSpikes: 3, From: len(s.Values) / 2, Avoid: crises})
+	excl := ExcludeSpans(len(s.Values), append(crises, spans...))
+	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 15, Mask: 1, MaskWeight: 5, Seed: 1}, Exclude: excl, K: 8, Cooldown: 5}
+	d, err := Fit(t.Context(), inj, nil, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := d.Detect(inj, nil)
+	fs := Features(inj, nil, 0)
+	errs := d.Model.FeatureErrors(fs.Rows)
+	t.Log(d.Model.Features, d.Model.ErrScale, d.Model.Threshold)
+	for _, sp := range spans {
+		t.Log("span", sp, inj.Times[sp.From])
+	}
+	in := ExcludeSpans(len(inj.Values), spans)
+	for _, i := range res.Model.FlagIndexes() {
+		e := errs[i-fs.Start]
+		line := ""
+		for j, x := range e {
+			line += fmt.Sprintf(" %.1f", x/d.Model.ErrScale[j])
+		}
+		t.Logf("%s in=%v score %.2f:%s feats %.2f", inj.Times[i], in[i], res.Model.Scores[i], line, fs.Rows[i-fs.Start])
+	}
+}
+
+func TestDiagnoseNYC(t *testing.T) {
+	if os.Getenv("ML_EXPERIMENT") == "" {
+		t.Skip("set ML_EXPERIMENT=1")
+	}
+	s, spans := loadNYC(t)
+	opt := Options{Config: Config{Window: 30, Hidden: 16, Epochs: 10, Mask: 1, MaskWeight: 5, Seed: 1, Stride: 2}, Period: -1, Aggregate: os.Getenv("AGG"), K: 12, Cooldown: 5}
+	opt.Exclude = ExcludeSpans(len(s.Values), spans)
+	d, err := Fit(t.Context(), s, nil, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := d.Detect(s, nil)
+	fs := Features(s, nil, d.Period)
+	errs := d.Model.FeatureErrors(fs.Rows)
+	t.Log(d.Model.Features, d.Model.ErrScale, d.Model.Threshold)
+	in := ExcludeSpans(len(s.Values), spans)
+	for _, i := range res.Model.FlagIndexes() {
+		e := errs[i-fs.Start]
+		line := ""
+		for j, x := range e {
+			line += fmt.Sprintf(" %.1f", x/d.Model.ErrScale[j])
+		}
+		t.Logf("%s in=%v score %.2f:%s feats %.2f", s.Times[i], in[i], res.Model.Scores[i], line, fs.Rows[i-fs.Start])
+	}
 }

@@ -11,7 +11,7 @@ const (
 	FeatResidMove = "resid_move" // the residual over its trailing 20-day volatility
 	FeatVolumeZ   = "volume_z"   // log volume's z-score against the trailing 20 days
 	FeatVolRatio  = "vol_ratio"  // 5-day volatility over the 20-day volatility before it
-	FeatSeason    = "season"     // log value − log value one period earlier (seasonal series)
+	FeatSeason    = "season"     // value − value one period earlier, over the last period's mean level
 	FeatSeasonDev = "season_dev" // the seasonal difference over its trailing volatility
 )
 
@@ -60,8 +60,17 @@ func Features(s Series, bench []float64, period int) FeatureSet {
 	var season []float64
 	if period > 1 {
 		season = make([]float64, n)
-		for t := period; t < n; t++ {
-			season[t] = safeLog(s.Values[t]) - safeLog(s.Values[t-period])
+		// The change from one period earlier relative to the mean level of
+		// the last period (not to the earlier value: at quiet hours a small
+		// base would turn noise into large ratios).
+		sum := 0.0
+		for t := 0; t < n; t++ {
+			sum += s.Values[t]
+			if t >= period {
+				sum -= s.Values[t-period]
+				level := math.Max(math.Abs(sum/float64(period)), 1e-9)
+				season[t] = (s.Values[t] - s.Values[t-period]) / level
+			}
 		}
 		fs.Names = append(fs.Names, FeatSeason, FeatSeasonDev)
 	}

@@ -136,7 +136,14 @@ type Model struct {
 	Norm      Normalizer `json:"normalizer"`
 	Params    []float64  `json:"-"`
 	Threshold Threshold  `json:"threshold"`
-	Meta      Meta       `json:"meta"`
+	// ErrScale divides each feature's error before aggregation (nil: 1).
+	ErrScale  []float64 `json:"err_scale,omitempty"`
+	Aggregate string    `json:"aggregate,omitempty"` // rms (default) or max
+	// Scored marks the features whose error makes the score (nil: all).
+	// Raw-scale features (return, absolute return, residual) are inputs
+	// only by default: their error mostly measures the volatility regime.
+	Scored []bool `json:"scored,omitempty"`
+	Meta   Meta   `json:"meta"`
 }
 
 // Meta records how a model was trained.

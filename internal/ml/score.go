@@ -10,13 +10,56 @@ import (
 // the masked steps, or the newest one for a plain autoencoder.
 func (m *Model) ScoreSteps() int { return max(m.Config.Mask, 1) }
 
-// Score returns one anomaly score per row: the root-mean-square
-// reconstruction error of the newest ScoreSteps steps of the window ending at
-// that row, in standard deviations of the training data. Rows before the
-// first full window score 0. Scores are computed in batches of Config.Batch
-// windows and do not depend on the batch size.
+// Score returns one anomaly score per row, for the window ending at that
+// row: each feature's root-mean-square reconstruction error over the newest
+// ScoreSteps steps, divided by its typical size on held-out normal data
+// (ErrScale, when fitted), then combined by Aggregate: the root mean square
+// (rms, the default) or the largest (max).
+// Only features marked in Scored count (nil: all). Rows before the first
+// full window score 0. Scores do not depend on the
+// batch size.
 func (m *Model) Score(rows [][]float64) []float64 {
+	errs := m.FeatureErrors(rows)
 	out := make([]float64, len(rows))
+	for i, e := range errs {
+		if e == nil {
+			continue
+		}
+		v := 0.0
+		cnt := 0.0
+		for j, x := range e {
+			if m.Scored != nil && !m.Scored[j] {
+				continue
+			}
+			cnt++
+			if m.ErrScale != nil {
+				x /= m.ErrScale[j]
+			}
+			if m.Aggregate != AggMax {
+				v += x * x
+			} else {
+				v = max(v, x)
+			}
+		}
+		if m.Aggregate != AggMax {
+			v = math.Sqrt(v / max(cnt, 1))
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Score aggregations.
+const (
+	AggMax = "max"
+	AggRMS = "rms"
+)
+
+// FeatureErrors returns, per row, each feature's RMS reconstruction error
+// over the newest ScoreSteps steps of the window ending there (in training
+// standard deviations), or nil before the first full window.
+func (m *Model) FeatureErrors(rows [][]float64) [][]float64 {
+	out := make([][]float64, len(rows))
 	t := m.Config.Window
 	if len(rows) < t {
 		return out
@@ -28,6 +71,7 @@ func (m *Model) Score(rows [][]float64) []float64 {
 	if bs <= 0 {
 		bs = 32
 	}
+	flat := make([]float64, (len(rows)-t+1)*l.D)
 	var (
 		ws     *workspace
 		xs     [][]float64
@@ -43,15 +87,18 @@ func (m *Model) Score(rows [][]float64) []float64 {
 		xs = gather(xs, x, starts, t, l.D)
 		l.forward(m.Params, ws, xs, m.Config.Mask, k)
 		for b, s := range starts {
-			sum := 0.0
+			e := flat[s*l.D : (s+1)*l.D]
 			for st := range k {
 				y, want := ws.y[st][b*l.D:(b+1)*l.D], xs[t-1-st][b*l.D:(b+1)*l.D]
 				for j := range y {
-					e := y[j] - want[j]
-					sum += e * e
+					d := y[j] - want[j]
+					e[j] += d * d
 				}
 			}
-			out[s+t-1] = math.Sqrt(sum / float64(k*l.D))
+			for j := range e {
+				e[j] = math.Sqrt(e[j] / float64(k))
+			}
+			out[s+t-1] = e
 		}
 		starts = starts[:0]
 	}
@@ -63,6 +110,30 @@ func (m *Model) Score(rows [][]float64) []float64 {
 	}
 	flush()
 	return out
+}
+
+// FitErrScale sets ErrScale to each feature's RMS error over the rows for
+// which use is true: the typical error on held-out normal data.
+func (m *Model) FitErrScale(rows [][]float64, use []bool) {
+	errs := m.FeatureErrors(rows)
+	scale := make([]float64, len(m.Norm.Mean))
+	n := 0.0
+	for i, e := range errs {
+		if e == nil || (use != nil && !use[i]) {
+			continue
+		}
+		n++
+		for j, x := range e {
+			scale[j] += x * x
+		}
+	}
+	for j := range scale {
+		scale[j] = math.Sqrt(scale[j] / math.Max(n, 1))
+		if scale[j] < 1e-9 {
+			scale[j] = 1
+		}
+	}
+	m.ErrScale = scale
 }
 
 // Threshold methods.
@@ -112,8 +183,8 @@ func FitThreshold(scores []float64, use []bool, method string, k float64) (Thres
 		th.Center, th.Spread = mean, sd
 		th.Value = mean + k*sd
 	case ThresholdPercentile:
-		if k <= 0 || k >= 100 {
-			return th, fmt.Errorf("threshold: percentile %g outside (0, 100)", k)
+		if k <= 0 || k > 100 {
+			return th, fmt.Errorf("threshold: percentile %g outside (0, 100]", k)
 		}
 		th.Center = quantileSorted(v, 0.5)
 		th.Value = quantileSorted(v, k/100)
