@@ -83,12 +83,13 @@ func TestDispatchErrorsByClass(t *testing.T) {
 		t.Errorf("farm status %+v", fs)
 	}
 	c.dispatch(cn, errMsg("5", "10167", "Displaying delayed market data."))
+	c.dispatch(cn, errMsg("5", "165", "Historical Market Data Service query message:HMDS server connection was successful"))
 	select {
 	case <-r.done:
 		t.Fatal("an informational error ended the request")
 	default:
 	}
-	if infos != 1 {
+	if infos != 2 {
 		t.Errorf("info callback ran %d times", infos)
 	}
 	c.dispatch(cn, errMsg("5", "200", "No security definition has been found for the request"))

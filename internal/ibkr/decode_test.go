@@ -127,9 +127,9 @@ func TestParseTimes(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	want := map[Class][]int{
-		Info:          {2100, 2104, 2106, 2158, 2199, 10167, 399, 2174},
+		Info:          {2100, 2104, 2106, 2158, 2199, 10167, 399, 2174, 165},
 		Connectivity:  {1100, 1101, 1102, 1300},
-		RequestFailed: {200, 162, 165, 321, 322, 354, 10089, 10168, 10197, 201, 103, 110, 320, 326, 10147},
+		RequestFailed: {200, 162, 321, 322, 354, 10089, 10168, 10197, 201, 103, 110, 320, 326, 10147},
 		OrderNotice:   {202},
 	}
 	for class, codes := range want {

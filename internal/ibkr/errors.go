@@ -129,10 +129,12 @@ func (c Class) String() string {
 }
 
 // Classify returns the class of a Gateway error code (reference/ibkr.md
-// §2.4). Codes not listed end the request they name.
+// §2.4). Codes not listed end the request they name. 165 is the HMDS
+// service's "query message", a notice about a historical request that
+// goes on, not its failure (failures come as 162).
 func Classify(code int) Class {
 	switch {
-	case code >= 2100 && code <= 2199, code == 10167, code == 399, code == 2174:
+	case code >= 2100 && code <= 2199, code == 10167, code == 399, code == 2174, code == 165:
 		return Info
 	case code == 1100, code == 1101, code == 1102, code == 1300:
 		return Connectivity
