@@ -59,7 +59,7 @@ func (p *Portfolio) RecordExecutions(ctx context.Context, execs []ibkr.Execution
 			return fmt.Errorf("store executions: %w", err)
 		}
 		added = len(fresh)
-		return p.writeDerived(ctx, q, ledger, lastDate(all))
+		return p.rebuild(ctx, q, accts, all, ledger)
 	})
 	return added, err
 }

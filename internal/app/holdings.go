@@ -80,10 +80,16 @@ func (p *Portfolio) booksAsOf(ctx context.Context, q *store.Queries, accts []por
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("replay trades to %s: %w", asOf, err)
 		}
-		if byLot {
-			return l.OpenLots(), nil, l.Cash(), nil
+		// Wash sales as known at asOf: a purchase after asOf cannot have
+		// washed a loss yet.
+		b, err := p.deriveBooks(accts, upto, l)
+		if err != nil {
+			return nil, nil, nil, err
 		}
-		return nil, portfolio.Holdings(l.OpenLots()), l.Cash(), nil
+		if byLot {
+			return b.openLots(), nil, b.cash(), nil
+		}
+		return nil, b.holdings, b.cash(), nil
 	}
 	if cash, err = q.Cash(ctx, p.PortfolioID); err != nil {
 		return nil, nil, nil, fmt.Errorf("load cash: %w", err)

@@ -136,14 +136,16 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		if err != nil {
 			return bookingFailure(err, file, byID, stored, names)
 		}
-		lots := ledger.Lots()
-		holdings := portfolio.Holdings(lots) // open lots only
-		for i := range lots {
-			if lots[i].Open() {
+		b, err := p.deriveBooks(accts, all, ledger)
+		if err != nil {
+			return err
+		}
+		for i := range b.lots {
+			if b.lots[i].Open() {
 				res.OpenLots++
 			}
 		}
-		res.Positions = checkPositions(positions, holdings, names)
+		res.Positions = checkPositions(positions, b.holdings, names)
 		if !write {
 			return nil
 		}
@@ -151,7 +153,7 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		if insertErr != nil {
 			return fmt.Errorf("store trades: %w", insertErr)
 		}
-		if err := p.writeDerivedLots(ctx, q, ledger, lots, holdings, lastDate(all)); err != nil {
+		if err := p.writeBooks(ctx, q, b, lastDate(all)); err != nil {
 			return err
 		}
 		return q.AppendEvent(ctx, store.Event{UserID: p.UserID, PortfolioID: p.PortfolioID,
@@ -162,27 +164,6 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		return nil, err
 	}
 	return res, nil
-}
-
-func (p *Portfolio) writeDerived(ctx context.Context, q *store.Queries, l *portfolio.Ledger, through *portfolio.Date) error {
-	lots := l.Lots()
-	return p.writeDerivedLots(ctx, q, l, lots, portfolio.Holdings(lots), through)
-}
-
-// writeDerivedLots is writeDerived for a caller that has already made
-// lots (l.Lots()) and holdings (portfolio.Holdings(lots)).
-func (p *Portfolio) writeDerivedLots(ctx context.Context, q *store.Queries, l *portfolio.Ledger, lots []portfolio.Lot, holdings []portfolio.Holding, through *portfolio.Date) error {
-	err := q.ReplaceDerived(ctx, p.UserID, p.PortfolioID, store.Derived{
-		Lots:      lots,
-		Disposals: l.Disposals(),
-		Holdings:  holdings,
-		Cash:      l.Cash(),
-		Through:   through,
-	})
-	if err != nil {
-		return fmt.Errorf("store lots: %w", err)
-	}
-	return nil
 }
 
 func accountNames(accts []portfolio.Account) map[string]string {

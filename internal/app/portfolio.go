@@ -11,6 +11,7 @@ import (
 
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 	"github.com/wealthalloc/wealthalloc/internal/store"
+	"github.com/wealthalloc/wealthalloc/internal/tax"
 )
 
 // Portfolio is one user's portfolio in an open store.
@@ -19,6 +20,9 @@ type Portfolio struct {
 	UserID      string
 	PortfolioID string
 	Logger      *slog.Logger
+	// Identical is the substantially-identical relation for wash sales
+	// (built-ins plus the config's groups); nil means the built-ins.
+	Identical *tax.Identical
 }
 
 // OpenPortfolio finds or creates the named user and portfolio.

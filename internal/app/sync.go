@@ -337,7 +337,7 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 		if err := q.InsertTrades(ctx, p.UserID, newTrades); err != nil {
 			return fmt.Errorf("store executions: %w", err)
 		}
-		if err := p.writeDerived(ctx, q, ledger, lastDate(all)); err != nil {
+		if err := p.rebuild(ctx, q, accts, all, ledger); err != nil {
 			return err
 		}
 	}

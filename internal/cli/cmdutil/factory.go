@@ -20,6 +20,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 	"github.com/wealthalloc/wealthalloc/internal/store"
+	"github.com/wealthalloc/wealthalloc/internal/tax"
 )
 
 // GlobalOptions are the persistent flags of the root command.
@@ -176,6 +177,9 @@ func (f *Factory) OpenPortfolio(ctx context.Context, dsn string) (*app.Portfolio
 		return nil, err
 	}
 	p.Logger = f.Logger
+	if p.Identical, err = tax.NewIdentical(tax.DefaultIdentical, c.Tax.SubstantiallyIdentical); err != nil {
+		return nil, fmt.Errorf("config tax.substantially_identical: %w", err)
+	}
 	return p, nil
 }
 
