@@ -21,6 +21,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/rebalance"
 	"github.com/wealthalloc/wealthalloc/internal/cli/risk"
 	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
+	"github.com/wealthalloc/wealthalloc/internal/cli/taxcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/version"
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
 )
@@ -57,7 +58,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}
