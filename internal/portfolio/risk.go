@@ -2,8 +2,10 @@ package portfolio
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // PeriodsPerYear is the annualisation factor of daily statistics, as in
@@ -319,26 +321,94 @@ func RiskScore(volatility, maxDrawdown, herfindahl float64) int {
 
 // CorrelationMatrix is the Pearson correlation of each pair of series on
 // the days both have a return. Entries with fewer than two common days are
-// NaN. It runs in O(k² n); callers choose k.
+// NaN. When every series has the same days (the usual case: closes on one
+// calendar) each is centred and scaled once and a pair costs one dot
+// product; rows are spread over the CPUs. It is O(k² n) either way.
 func CorrelationMatrix(series []DailyReturns) [][]float64 {
 	k := len(series)
 	m := make([][]float64, k)
 	for i := range m {
 		m[i] = make([]float64, k)
 	}
-	for i := range k {
-		m[i][i] = 1
-		for j := i + 1; j < k; j++ {
-			a, b := Align(series[i], series[j])
-			c := math.NaN()
-			if len(a) > 1 {
-				c = Covariance(a, b) / math.Sqrt(Covariance(a, a)*Covariance(b, b))
-			}
-			m[i][j], m[j][i] = c, c
+	shared := k > 0
+	for _, s := range series[min(1, k):] {
+		if !slices.Equal(s.Dates, series[0].Dates) {
+			shared = false
+			break
 		}
+	}
+	var z [][]float64
+	if shared && len(series[0].R) > 1 {
+		z = make([][]float64, k)
+		for i, s := range series {
+			mu, sd := Mean(s.R), StdDev(s.R)
+			z[i] = make([]float64, len(s.R))
+			for t, x := range s.R {
+				z[i][t] = (x - mu) / sd
+			}
+		}
+	}
+	n1 := float64(len(series[0].R) - 1)
+	row := func(i int) {
+		m[i][i] = 1
 		if len(series[i].R) < 2 {
 			m[i][i] = math.NaN()
 		}
+		for j := i + 1; j < k; j++ {
+			c := math.NaN()
+			if z != nil {
+				var d float64
+				zi, zj := z[i], z[j]
+				for t := range zi {
+					d += zi[t] * zj[t]
+				}
+				c = d / n1
+			} else if a, b := Align(series[i], series[j]); len(a) > 1 {
+				c = Covariance(a, b) / math.Sqrt(Covariance(a, a)*Covariance(b, b))
+			}
+			m[i][j] = c
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), max(1, k/8))
+	var wg sync.WaitGroup
+	next := make(chan int, k)
+	for i := range k {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				row(i)
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range k {
+		for j := i + 1; j < k; j++ {
+			m[j][i] = m[i][j]
+		}
 	}
 	return m
+}
+
+// TopSymbols are the n symbols of largest value (all when n ≤ 0), largest
+// first, ties by name.
+func TopSymbols(values map[string]float64, n int) []string {
+	out := make([]string, 0, len(values))
+	for s := range values {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if values[out[i]] != values[out[j]] {
+			return values[out[i]] > values[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

@@ -80,16 +80,27 @@ func MicroMoney(d decimal.Decimal) (int64, bool) { return units(d, MoneyPlaces) 
 // are booked through a Ledger, so a history the ledger refuses is refused
 // here with the same *BookingError.
 func BuildSeries(in SeriesInput) (*Series, error) {
-	trades := slices.Clone(in.Trades)
-	slices.SortFunc(trades, func(a, b Trade) int {
-		if a.Before(b) {
-			return -1
-		}
-		if b.Before(a) {
+	// Trade.Before order, with the (date, action) key computed once per
+	// trade rather than per comparison.
+	order := make([]int, len(in.Trades))
+	keyOf := make([]int64, len(in.Trades))
+	for i, t := range in.Trades {
+		order[i] = i
+		keyOf[i] = int64(t.Date)*16 + int64(t.Action.DayRank())
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if keyOf[a] != keyOf[b] {
+			if keyOf[a] < keyOf[b] {
+				return -1
+			}
 			return 1
 		}
-		return 0
+		return strings.Compare(in.Trades[a].ID, in.Trades[b].ID)
 	})
+	trades := make([]Trade, len(order))
+	for i, j := range order {
+		trades[i] = in.Trades[j]
+	}
 	for len(trades) > 0 && trades[len(trades)-1].Date > in.To {
 		trades = trades[:len(trades)-1]
 	}
@@ -139,18 +150,31 @@ func BuildSeries(in SeriesInput) (*Series, error) {
 
 	// Prices: one cursor per symbol over its bars, closes in micro-units.
 	type cursor struct {
-		bars  []Bar
-		next  int
-		price int64 // latest close (or trade price before any close)
-		known bool  // price holds a close
-		have  bool  // price holds anything
+		dates  []Date
+		closes []int64 // micro-units, converted once per symbol
+		next   int
+		price  int64 // latest close (or trade price before any close)
+		known  bool  // price holds a close
+		have   bool  // price holds anything
 	}
 	cursors := map[string]*cursor{}
 	hCur := make([]*cursor, len(keys))
 	for i, k := range keys {
 		c, ok := cursors[k.sym]
 		if !ok {
-			c = &cursor{bars: in.Bars[k.sym]}
+			// One symbol's bars are converted in one sequential pass: they
+			// sit together in memory, unlike one day across symbols.
+			bars := in.Bars[k.sym]
+			c = &cursor{dates: make([]Date, 0, len(bars)), closes: make([]int64, 0, len(bars))}
+			for _, b := range bars {
+				if b.Date > in.To {
+					break
+				}
+				if p, ok := microUnits(b.Close); ok {
+					c.dates = append(c.dates, b.Date)
+					c.closes = append(c.closes, p)
+				}
+			}
 			cursors[k.sym] = c
 		}
 		hCur[i] = c
@@ -252,10 +276,8 @@ func BuildSeries(in SeriesInput) (*Series, error) {
 		}
 		// Advance the price cursors to d.
 		for _, c := range curList {
-			for c.next < len(c.bars) && c.bars[c.next].Date <= d {
-				if p, ok := units(c.bars[c.next].Close, MoneyPlaces); ok {
-					c.price, c.known, c.have = p, true, true
-				}
+			for c.next < len(c.dates) && c.dates[c.next] <= d {
+				c.price, c.known, c.have = c.closes[c.next], true, true
 				c.next++
 			}
 		}
@@ -301,6 +323,18 @@ func BuildSeries(in SeriesInput) (*Series, error) {
 	return s, nil
 }
 
+// microUnits is units(d, MoneyPlaces) with a fast path for the common case
+// of a decimal already at MoneyPlaces (every stored close is), which avoids
+// math/big on the series' hot path.
+func microUnits(d decimal.Decimal) (int64, bool) {
+	if d.Exponent() == -MoneyPlaces {
+		if c := d.CoefficientInt64(); c >= 0 && c < 1e17 {
+			return c, true
+		}
+	}
+	return units(d, MoneyPlaces)
+}
+
 // splitQuantity reads a holding's quantity back from the ledger after a
 // split, which rescales (and rounds) each lot on its own.
 func splitQuantity(l *Ledger, acct, sym string) int64 {
@@ -343,27 +377,30 @@ func mulQtyPrice(q, p int64) int64 {
 	return int64(v)
 }
 
-// calendar is the sorted union of bar and trade dates from start to to.
+// calendar is the sorted union of bar and trade dates from start to to,
+// marked in a bitmap of the days between them.
 func calendar(start, to Date, bars map[string][]Bar, trades []Trade) []Date {
-	size := 0
-	for _, bs := range bars {
-		size = max(size, len(bs))
+	if to < start {
+		return nil
 	}
-	seen := make(map[Date]struct{}, size+64)
+	mark := make([]bool, int(to-start)+1)
 	for _, bs := range bars {
 		i, _ := slices.BinarySearchFunc(bs, start, func(b Bar, d Date) int { return int(b.Date) - int(d) })
 		for ; i < len(bs) && bs[i].Date <= to; i++ {
-			seen[bs[i].Date] = struct{}{}
+			mark[bs[i].Date-start] = true
 		}
 	}
 	for _, t := range trades {
-		seen[t.Date] = struct{}{}
+		if t.Date >= start && t.Date <= to {
+			mark[t.Date-start] = true
+		}
 	}
-	out := make([]Date, 0, len(seen))
-	for d := range seen {
-		out = append(out, d)
+	out := make([]Date, 0, len(mark))
+	for i, m := range mark {
+		if m {
+			out = append(out, start+Date(i))
+		}
 	}
-	slices.Sort(out)
 	return out
 }
 
