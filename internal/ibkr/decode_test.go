@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,6 +120,19 @@ func TestParseTimes(t *testing.T) {
 		if want := time.Date(2026, 3, 13, 10, 0, 0, 0, ny); err != nil || !got.Equal(want) {
 			t.Errorf("zoned time = %v, %v; want %v", got, err, want)
 		}
+	}
+	for _, zoned := range []string{"20260313 10:00:00 US/Eastern", "20260313 10:00:00 America/New_York", "20260313 10:00:00 EST",
+		"20260313 10:00:00 EDT", "20260313 09:00:00 US/Central", "20260313 09:00:00 CST", "20260313 09:00:00 CDT",
+		"20260313 07:00:00 US/Pacific", "20260313 07:00:00 PST", "20260313 14:00:00 UTC", "20260313 14:00:00 GMT",
+		"20260313 15:00:00 MET", "20260313 15:00:00 Europe/Zurich", "20260313 15:00:00 Central European Standard Time",
+		"20260313 22:00:00 Asia/Hong_Kong", "20260313 22:00:00 HKT"} {
+		got, err := parseIBTime(zoned)
+		if want := time.Date(2026, 3, 13, 14, 0, 0, 0, time.UTC); err != nil || !got.Equal(want) {
+			t.Errorf("parseIBTime(%q) = %v, %v; want %v", zoned, got, err, want)
+		}
+	}
+	if got, err := parseIBTime("20260313 10:00:00 Mars/Olympus"); err == nil || !strings.Contains(err.Error(), "Mars/Olympus") {
+		t.Errorf("unknown zone = %v, %v; want an error naming it", got, err)
 	}
 	if _, _, err := parseBarTime("yesterday"); err == nil {
 		t.Error("parseBarTime accepted nonsense")

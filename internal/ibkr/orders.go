@@ -1,6 +1,7 @@
 package ibkr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -407,7 +408,10 @@ func (c *Client) orderError(e *APIError, cancel *request, t *Trade) {
 	t.mu.Unlock()
 }
 
-func parseExecution(m wire.Msg) Execution {
+// parseExecution reads an execDetails. An execution time that does not
+// parse is an error naming the execId (the execution comes back with a
+// zero Time).
+func parseExecution(m wire.Msg) (Execution, error) {
 	x := Execution{
 		ExecID: m.Get("execId"), OrderID: integer(m, "orderId"), PermID: integer(m, "permId"),
 		ClientID: int(integer(m, "clientId")), Account: m.Get("acctNumber"),
@@ -415,14 +419,19 @@ func parseExecution(m wire.Msg) Execution {
 			Exchange: m.Get("exchange"), Currency: m.Get("currency")},
 		Side: m.Get("side"), Shares: dec(num(m, "shares")), Price: dec(num(m, "price")), OrderRef: m.Get("orderRef"),
 	}
-	if t, err := parseIBTime(m.Get("time")); err == nil {
-		x.Time = t
+	t, err := parseIBTime(m.Get("time"))
+	if err != nil {
+		return x, fmt.Errorf("execution %s: %w", x.ExecID, err)
 	}
-	return x
+	x.Time = t
+	return x, nil
 }
 
 func (c *Client) onExecDetails(m wire.Msg) {
-	x := parseExecution(m)
+	x, err := parseExecution(m)
+	if err != nil {
+		c.log.Warn("ibkr execution time unreadable", "err", err)
+	}
 	c.mu.Lock()
 	r := c.reqs[integer(m, "reqId")]
 	cm, hasCm := c.commissions[x.ExecID]
@@ -501,18 +510,26 @@ func (c *Client) onCommission(m wire.Msg) {
 // execDetailsEnd.
 func (c *Client) Executions(ctx context.Context, f ExecFilter) ([]Execution, error) {
 	out := []Execution{}
+	var perr error
 	r := newRequest("executions")
 	r.handle = func(m wire.Msg) bool {
 		switch m.Layout {
 		case wire.ExecDetailsEnd:
 			return true
 		case wire.ExecDetails:
-			out = append(out, parseExecution(m))
+			x, err := parseExecution(m)
+			if err != nil {
+				perr = cmp.Or(perr, err)
+			}
+			out = append(out, x)
 		}
 		return false
 	}
 	if err := c.run(ctx, r, func(id int64) ([]byte, error) { return encReqExecutions(id, f) }, nil); err != nil {
 		return nil, err
+	}
+	if perr != nil {
+		return nil, fmt.Errorf("ibkr: executions: %w", perr)
 	}
 	// The client-side filter repeats the Gateway's, whose time filter is
 	// coarse, and drops corrections' duplicates.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // the zones IB names must resolve on machines without a zoneinfo database
 
 	"github.com/wealthalloc/wealthalloc/internal/ibkr/wire"
 )
@@ -230,9 +231,12 @@ func parseBarTime(s string) (t time.Time, isDate bool, err error) {
 	return t, false, err
 }
 
-// parseIBTime reads "yyyymmdd hh:mm:ss[ zone]" (the zone an IANA name
-// such as US/Eastern; UTC when absent or unknown) and "yyyymmdd-hh:mm:ss"
-// (UTC).
+// parseIBTime reads "yyyymmdd hh:mm:ss[ zone]" and "yyyymmdd-hh:mm:ss"
+// (UTC). A missing zone means UTC. The zone is an IANA name (US/Eastern,
+// Europe/Zurich, Asia/Hong_Kong …) or one of the abbreviations and
+// Windows/Java names IB sends (EST, EDT, MET, "Central European Standard
+// Time" …, see ibZones); a zone it does not know is an error rather than a
+// silent UTC.
 func parseIBTime(s string) (time.Time, error) {
 	f := strings.Fields(s)
 	if len(f) == 1 {
@@ -245,13 +249,57 @@ func parseIBTime(s string) (time.Time, error) {
 	}
 	loc := time.UTC
 	if len(f) >= 3 {
-		if l, err := time.LoadLocation(f[2]); err == nil {
-			loc = l
+		zone := strings.Join(f[2:], " ")
+		l, err := ibLocation(zone)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("time %q: %w", s, err)
 		}
+		loc = l
 	}
 	t, err := time.ParseInLocation("20060102 15:04:05", f[0]+" "+f[1], loc)
 	if err != nil {
 		return time.Time{}, errors.New("time " + strconv.Quote(s) + " is not yyyymmdd hh:mm:ss")
 	}
 	return t.UTC(), nil
+}
+
+// ibZones maps the zone names IB writes that are not IANA names, or are
+// IANA names meaning something else (EST is a fixed UTC-5 there, while IB
+// writes EST for New York time all year), to IANA locations. Keys are
+// upper case.
+var ibZones = map[string]string{
+	"EST": "America/New_York", "EDT": "America/New_York", "EST5EDT": "America/New_York",
+	"EASTERN STANDARD TIME": "America/New_York", "EASTERN DAYLIGHT TIME": "America/New_York",
+	"CST": "America/Chicago", "CDT": "America/Chicago", "CST6CDT": "America/Chicago",
+	"CENTRAL STANDARD TIME": "America/Chicago", "CENTRAL DAYLIGHT TIME": "America/Chicago",
+	"MST": "America/Denver", "MDT": "America/Denver", "MST7MDT": "America/Denver",
+	"MOUNTAIN STANDARD TIME": "America/Denver", "MOUNTAIN DAYLIGHT TIME": "America/Denver",
+	"PST": "America/Los_Angeles", "PDT": "America/Los_Angeles", "PST8PDT": "America/Los_Angeles",
+	"PACIFIC STANDARD TIME": "America/Los_Angeles", "PACIFIC DAYLIGHT TIME": "America/Los_Angeles",
+	"UTC": "UTC", "GMT": "UTC", "Z": "UTC", "ZULU": "UTC", "COORDINATED UNIVERSAL TIME": "UTC", "GREENWICH MEAN TIME": "UTC",
+	"MET": "Europe/Berlin", "MEST": "Europe/Berlin", "CET": "Europe/Berlin", "CEST": "Europe/Berlin",
+	"CENTRAL EUROPEAN STANDARD TIME": "Europe/Berlin", "CENTRAL EUROPEAN SUMMER TIME": "Europe/Berlin",
+	"CENTRAL EUROPEAN TIME": "Europe/Berlin", "MIDDLE EUROPE TIME": "Europe/Berlin", "W. EUROPE STANDARD TIME": "Europe/Berlin",
+	"BST": "Europe/London", "GB": "Europe/London", "BRITISH SUMMER TIME": "Europe/London", "GMT STANDARD TIME": "Europe/London",
+	"HKT": "Asia/Hong_Kong", "HONG KONG TIME": "Asia/Hong_Kong", "HONG KONG STANDARD TIME": "Asia/Hong_Kong",
+	"JST": "Asia/Tokyo", "JAPAN STANDARD TIME": "Asia/Tokyo", "TOKYO STANDARD TIME": "Asia/Tokyo",
+	"AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+	"AUS EASTERN STANDARD TIME": "Australia/Sydney", "AUSTRALIAN EASTERN STANDARD TIME": "Australia/Sydney",
+	"CHINA STANDARD TIME": "Asia/Shanghai", "SINGAPORE STANDARD TIME": "Asia/Singapore",
+}
+
+// ibLocation resolves a zone name IB wrote.
+func ibLocation(zone string) (*time.Location, error) {
+	name := zone
+	if iana, ok := ibZones[strings.ToUpper(zone)]; ok {
+		name = iana
+	}
+	if name == "" || strings.EqualFold(name, "Local") {
+		return nil, fmt.Errorf("unknown time zone %q", zone)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", zone)
+	}
+	return loc, nil
 }
