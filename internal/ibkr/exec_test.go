@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/wealthalloc/wealthalloc/internal/ibkr"
 	"github.com/wealthalloc/wealthalloc/internal/ibkr/wire"
 )
@@ -63,5 +65,35 @@ func TestExecutionTimes(t *testing.T) {
 	xs, err = c.Executions(t.Context(), ibkr.ExecFilter{})
 	if err == nil || !strings.Contains(err.Error(), "e.9.01.01") || !strings.Contains(err.Error(), "Mars/Olympus") {
 		t.Errorf("Executions with an unreadable time = %+v, %v; want an error naming the execution and the text", xs, err)
+	}
+}
+
+// TestExecutionCorrections: the simulator corrects every fill (the
+// execution re-sent with its execId's last segment incremented); the
+// trade and Executions keep only the correction.
+func TestExecutionCorrections(t *testing.T) {
+	t.Parallel()
+	_, addr := startSim(t, withFaults(t, "exec-correction"))
+	c := dial(t, clientConfig(addr))
+	ctx := t.Context()
+	tr, err := c.PlaceOrder(ctx, ibkr.Order{Contract: ibkr.Contract{Symbol: "VTI"}, Action: "BUY",
+		Quantity: decimal.NewFromInt(2), Type: ibkr.Market, OrderRef: "corr"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tr.Wait(ctx, ibkr.StatusFilled); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the correction on the trade", func() bool {
+		ex := tr.State().Executions
+		return len(ex) == 1 && strings.HasSuffix(ex[0].ExecID, ".01.02") && ex[0].Commission != nil
+	})
+	xs, err := c.Executions(ctx, ibkr.ExecFilter{})
+	if err != nil || len(xs) != 1 || !strings.HasSuffix(xs[0].ExecID, ".01.02") || xs[0].Commission == nil {
+		t.Fatalf("Executions = %+v, %v; want the correction only", xs, err)
+	}
+	if got, found, err := c.Reconcile(ctx, "corr"); err != nil || !found || !got.Filled.Equal(decimal.NewFromInt(2)) ||
+		len(got.Executions) != 1 {
+		t.Errorf("Reconcile = %+v, %v, %v; want 2 filled once", got, found, err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -427,6 +428,57 @@ func parseExecution(m wire.Msg) (Execution, error) {
 	return x, nil
 }
 
+// IB corrects an execution by sending it again with the last dot-separated
+// segment of its execId incremented ("0000e0d5.6569f2a1.01.01" becomes
+// "….01.02"); the correction replaces the original.
+
+// execBase splits an execId into the part shared by its corrections and
+// its revision.
+func execBase(id string) (base, rev string) {
+	if i := strings.LastIndexByte(id, '.'); i >= 0 {
+		return id[:i], id[i+1:]
+	}
+	return id, ""
+}
+
+// supersedes reports whether execution id b replaces a: the same
+// execution, at the same or a later revision (the later arrival wins a
+// tie).
+func supersedes(b, a string) bool {
+	ba, ra := execBase(a)
+	bb, rb := execBase(b)
+	if ba != bb {
+		return false
+	}
+	na, ea := strconv.ParseUint(ra, 16, 64)
+	nb, eb := strconv.ParseUint(rb, 16, 64)
+	if ea != nil || eb != nil {
+		return len(rb) > len(ra) || len(rb) == len(ra) && rb >= ra
+	}
+	return nb >= na
+}
+
+// sameExec reports whether two execIds are revisions of one execution.
+func sameExec(a, b string) bool {
+	ba, _ := execBase(a)
+	bb, _ := execBase(b)
+	return ba == bb
+}
+
+// mergeExec adds x to xs, replacing an earlier revision of it; an older
+// revision than the one held is dropped.
+func mergeExec(xs []Execution, x Execution) []Execution {
+	for i := range xs {
+		if sameExec(xs[i].ExecID, x.ExecID) {
+			if supersedes(x.ExecID, xs[i].ExecID) {
+				xs[i] = x
+			}
+			return xs
+		}
+	}
+	return append(xs, x)
+}
+
 func (c *Client) onExecDetails(m wire.Msg) {
 	x, err := parseExecution(m)
 	if err != nil {
@@ -443,15 +495,7 @@ func (c *Client) onExecDetails(m wire.Msg) {
 		r.handle(m)
 	}
 	if t := c.tradeFor(x.OrderID, int64(x.ClientID), true); t != nil {
-		t.update(func(s *OrderState) {
-			for i := range s.Executions {
-				if s.Executions[i].ExecID == x.ExecID {
-					s.Executions[i] = x
-					return
-				}
-			}
-			s.Executions = append(s.Executions, x)
-		})
+		t.update(func(s *OrderState) { s.Executions = mergeExec(s.Executions, x) })
 	}
 }
 
@@ -507,7 +551,9 @@ func (c *Client) onCommission(m wire.Msg) {
 // Executions lists executions (today's; the Gateway keeps no more) with
 // their commissions. Commission reports are matched by execId whichever
 // comes first, and late ones are awaited for Config.CommissionWait after
-// execDetailsEnd.
+// execDetailsEnd. A corrected execution appears once, as its latest
+// revision. An execution whose time cannot be read fails the call with an
+// error naming its execId and the text.
 func (c *Client) Executions(ctx context.Context, f ExecFilter) ([]Execution, error) {
 	out := []Execution{}
 	var perr error
@@ -521,7 +567,7 @@ func (c *Client) Executions(ctx context.Context, f ExecFilter) ([]Execution, err
 			if err != nil {
 				perr = cmp.Or(perr, err)
 			}
-			out = append(out, x)
+			out = mergeExec(out, x)
 		}
 		return false
 	}
@@ -531,8 +577,9 @@ func (c *Client) Executions(ctx context.Context, f ExecFilter) ([]Execution, err
 	if perr != nil {
 		return nil, fmt.Errorf("ibkr: executions: %w", perr)
 	}
-	// The client-side filter repeats the Gateway's, whose time filter is
-	// coarse, and drops corrections' duplicates.
+	// Corrections replaced the executions they correct as they arrived
+	// (mergeExec). The client-side filter repeats the Gateway's, whose time
+	// filter is coarse.
 	kept := out[:0]
 	for _, x := range out {
 		if (f.Symbol == "" || strings.EqualFold(x.Contract.Symbol, f.Symbol)) &&
@@ -655,9 +702,7 @@ func (c *Client) adopt(t *Trade, ref string, open []OrderState, execs []Executio
 			s.Remaining = t.qty.Sub(found.Filled)
 		}
 		for _, x := range found.Executions {
-			if !slices.ContainsFunc(s.Executions, func(y Execution) bool { return y.ExecID == x.ExecID }) {
-				s.Executions = append(s.Executions, x)
-			}
+			s.Executions = mergeExec(s.Executions, x)
 		}
 	})
 	t.mu.Lock()

@@ -84,6 +84,7 @@ const (
 	FaultUnknownSymbol   = "unknown-symbol"   // =SYM: treat SYM as unknown (error 200)
 	FaultDelayed         = "delayed"          // [=deny]: live data not permitted (10167 + delayed ticks, or 354)
 	FaultClientIDInUse   = "client-id-in-use" // =N: client id N is taken (326 and close)
+	FaultExecCorrection  = "exec-correction"  // every fill is corrected once: re-sent with the execId's last segment incremented
 )
 
 var faultArgs = map[string]string{
@@ -96,6 +97,7 @@ var faultArgs = map[string]string{
 	FaultUnknownSymbol:   "SYM",
 	FaultDelayed:         "[deny]",
 	FaultClientIDInUse:   "N",
+	FaultExecCorrection:  "",
 }
 
 // FaultNames lists the faults as they are written, with their arguments,
@@ -128,7 +130,7 @@ func ParseFault(s string) (Fault, error) {
 		return Fault{}, fmt.Errorf("fault %s: %s", s, why)
 	}
 	switch name {
-	case FaultSplitFrames, FaultRateLimit, FaultPacing:
+	case FaultSplitFrames, FaultRateLimit, FaultPacing, FaultExecCorrection:
 		if hasArg {
 			return bad("takes no argument")
 		}
@@ -171,6 +173,7 @@ type faults struct {
 	delayed         bool
 	delayedDeny     bool
 	clientIDInUse   map[int]bool
+	execCorrection  bool
 }
 
 func compileFaults(fs []Fault) (faults, error) {
@@ -204,6 +207,8 @@ func compileFaults(fs []Fault) (faults, error) {
 		case FaultClientIDInUse:
 			n, _ := strconv.Atoi(g.Arg)
 			c.clientIDInUse[n] = true
+		case FaultExecCorrection:
+			c.execCorrection = true
 		}
 	}
 	return c, nil

@@ -77,6 +77,9 @@
 //	delayed[=deny]        live data not permitted: 10167 then delayed ticks; with deny, 354 and no ticks
 //	                      (and 10168 for delayed types)
 //	client-id-in-use=N    client id N is taken: 326 and close
+//	exec-correction       every fill is corrected once: its execution is sent again with the execId's
+//	                      last segment incremented (….01.01 → ….01.02) and its own commission report;
+//	                      reqExecutions lists both revisions
 //
 // Broadcast sends any code to every client at any time; 1100 pauses
 // streams, 1101 restores and drops every subscription (data lost), 1102

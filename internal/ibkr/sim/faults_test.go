@@ -36,7 +36,7 @@ func TestParseFault(t *testing.T) {
 			t.Errorf("error %q does not list %s", err, n)
 		}
 	}
-	if len(FaultNames()) != 9 {
+	if len(FaultNames()) != 10 {
 		t.Errorf("FaultNames = %v", FaultNames())
 	}
 	if _, err := New(Config{Faults: []Fault{{Name: "delay", Arg: "x"}}}); err == nil {

@@ -311,6 +311,9 @@ func (s *Server) fill(o *order, price decimal.Decimal, at time.Time, liquidity i
 			f()
 		}
 	}
+	if s.faults.execCorrection {
+		s.correct(e)
+	}
 	for c := range s.conns {
 		if c.positions {
 			p := acct.positions[o.Symbol]
@@ -319,6 +322,24 @@ func (s *Server) fill(o *order, price decimal.Decimal, at time.Time, liquidity i
 			}
 			c.sendPosition(acct.id, *p)
 		}
+	}
+}
+
+// correct sends a correction of execution e, as IB does when it amends a
+// fill: the same execution with the last segment of its execId incremented
+// (….01.01 becomes ….01.02) and its own commission report. The account is
+// not booked again; reqExecutions lists both revisions, as the Gateway
+// does, and clients keep the latest.
+func (s *Server) correct(e *execution) {
+	c2 := *e
+	i := strings.LastIndexByte(e.id, '.')
+	n, _ := strconv.ParseUint(e.id[i+1:], 16, 64)
+	c2.id = fmt.Sprintf("%s.%02x", e.id[:i], n+1)
+	s.execs = append(s.execs, &c2)
+	s.log.Info("fault: execution corrected", "execId", e.id, "correction", c2.id)
+	if c := s.clients[e.o.ClientID]; c != nil {
+		c.sendExecution(-1, &c2)
+		c.sendCommission(&c2)
 	}
 }
 
