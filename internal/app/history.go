@@ -24,6 +24,7 @@ type HistoryOptions struct {
 	Connect func(ctx context.Context) (HistorySource, error)
 	// Progress is told when each symbol starts (nil: silent).
 	Progress func(done, total int, symbol string)
+	Now      func() time.Time // default time.Now
 }
 
 // HistoryLine says what happened to one symbol.
@@ -81,20 +82,29 @@ func (p *Portfolio) History(ctx context.Context, symbols []string, opt HistoryOp
 		return nil, fmt.Errorf("bar size %q: prices holds daily bars; use --bar 1d", opt.Bar)
 	}
 	var src HistorySource
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
 	out := make([]HistoryLine, 0, len(symbols))
 	for i, sym := range symbols {
 		if opt.Progress != nil {
 			opt.Progress(i, len(symbols), sym)
 		}
 		line := HistoryLine{Symbol: sym}
-		if !opt.Refresh && opt.End != 0 {
-			have, err := p.Store.Bars(ctx, sym, opt.End.AddDays(-days), opt.End)
+		if !opt.Refresh {
+			// Without an end date the range ends today in New York.
+			end := opt.End
+			if end == 0 {
+				end = portfolio.DateOf(now().In(exchangeZone))
+			}
+			have, err := p.Store.Bars(ctx, sym, end.AddDays(-days), end)
 			if err != nil {
 				return out, err
 			}
 			// Weekends and holidays leave up to a few days uncovered at
 			// either end of a complete range.
-			if len(have) > 0 && have[0].Date <= opt.End.AddDays(-days+5) && have[len(have)-1].Date >= opt.End.AddDays(-4) {
+			if len(have) > 0 && have[0].Date <= end.AddDays(-days+5) && have[len(have)-1].Date >= end.AddDays(-4) {
 				line.Skipped, line.Bars = true, len(have)
 				line.From, line.To = &have[0].Date, &have[len(have)-1].Date
 				out = append(out, line)

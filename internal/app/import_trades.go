@@ -28,6 +28,9 @@ type ImportResult struct {
 	To        *portfolio.Date          `json:"to,omitempty"`
 	OpenLots  int                      `json:"open_lots"`
 	Positions []PositionCheck          `json:"position_differences"` // Flex OpenPositions that disagree with the books
+	// ReplacedAdoptions counts the provisional opening lots and deposits
+	// sync had adopted that the imported history replaced.
+	ReplacedAdoptions int `json:"replaced_adoptions"`
 }
 
 // PositionCheck is a broker-reported position that differs from the holdings
@@ -76,7 +79,7 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		for i := range rows {
 			t := rows[i].Trade
 			if old, dup := byKey[t.Key]; dup {
-				if !sameTrade(old, t) {
+				if !sameTrade(old, t) && !sameFill(old, t) {
 					return rows[i].ErrorAt(file, "id", strings.TrimPrefix(t.Key, "csv:id:"), fmt.Sprintf(
 						"the trade already imported under this id (%s): an imported trade is never changed silently; give the corrected row a new id, or fix the row",
 						describe(old, accountNames(accts))))
@@ -106,6 +109,15 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		}
 		fresh := all[len(stored):]
 		res.Added = len(fresh)
+		// Positions sync adopted without history give way to the history
+		// now imported for them (and an adopted opening deposit to the
+		// account's imported cash): otherwise both would count.
+		var dropKeys []string
+		if len(fresh) > 0 {
+			all, dropKeys = withoutAdoptions(stored, fresh)
+			fresh = all[len(all)-len(fresh):]
+			res.ReplacedAdoptions = len(dropKeys)
+		}
 		names := accountNames(accts)
 		for id := range touched {
 			res.Accounts = append(res.Accounts, names[id])
@@ -152,6 +164,9 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		<-inserted
 		if insertErr != nil {
 			return fmt.Errorf("store trades: %w", insertErr)
+		}
+		if _, err := q.DeleteTrades(ctx, p.PortfolioID, dropKeys); err != nil {
+			return fmt.Errorf("replace adopted positions: %w", err)
 		}
 		if err := p.writeBooks(ctx, q, b, lastDate(all)); err != nil {
 			return err
@@ -276,6 +291,16 @@ func lastDate(trades []portfolio.Trade) *portfolio.Date {
 }
 
 // sameTrade reports whether two trades say the same thing; notes may differ.
+// sameFill recognises one IB execution reaching the books twice, from sync
+// and from a Flex statement: the same execution id, account, date, side,
+// symbol and shares. The two sources may differ in how they round the price
+// and split commissions from net cash; the copy already stored stays.
+func sameFill(a, b portfolio.Trade) bool {
+	return strings.HasPrefix(a.Key, "ib:exec:") && a.Key == b.Key && a.AccountID == b.AccountID && a.Date == b.Date &&
+		a.Action == b.Action && a.Symbol == b.Symbol && a.Quantity.Equal(b.Quantity) &&
+		a.Price.Round(2).Equal(b.Price.Round(2))
+}
+
 func sameTrade(a, b portfolio.Trade) bool {
 	if a.AccountID != b.AccountID || a.Date != b.Date || a.Action != b.Action || a.Symbol != b.Symbol ||
 		!a.Quantity.Equal(b.Quantity) || !a.Price.Equal(b.Price) || !a.Fees.Equal(b.Fees) ||
@@ -315,4 +340,30 @@ func quantityText(t portfolio.Trade) string {
 		return t.Quantity.String() + ":" + t.SplitFrom.String()
 	}
 	return t.Quantity.String()
+}
+
+// withoutAdoptions returns the history stored + fresh without the opening
+// positions sync adopted (keys "ib:open:<account>:<symbol>") for an account
+// and symbol fresh trades, and without an adopted opening deposit
+// ("ib:open-cash:<account>") of an account fresh touches; and the keys it
+// left out. fresh stays last, in order.
+func withoutAdoptions(stored, fresh []portfolio.Trade) ([]portfolio.Trade, []string) {
+	pairs := map[string]bool{}
+	accts := map[string]bool{}
+	for _, t := range fresh {
+		accts[t.AccountID] = true
+		if t.Symbol != "" {
+			pairs["ib:open:"+t.AccountID+":"+t.Symbol] = true
+		}
+	}
+	var drop []string
+	out := make([]portfolio.Trade, 0, len(stored)+len(fresh))
+	for _, t := range stored {
+		if pairs[t.Key] || strings.HasPrefix(t.Key, "ib:open-cash:") && accts[strings.TrimPrefix(t.Key, "ib:open-cash:")] {
+			drop = append(drop, t.Key)
+			continue
+		}
+		out = append(out, t)
+	}
+	return append(out, fresh...), drop
 }

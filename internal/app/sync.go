@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +51,9 @@ type SyncCount struct {
 	Fetched int `json:"fetched"`
 	Added   int `json:"added"`
 	Skipped int `json:"skipped"` // already stored
+	// CommissionsAdded counts stored fills whose commission report had not
+	// arrived when they were first synced, and has now.
+	CommissionsAdded int `json:"commissions_added"`
 }
 
 // Adoption is a broker position the books had no history for, booked as an
@@ -159,10 +163,12 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 		return fmt.Errorf("load trades: %w", err)
 	}
 	keys := make(map[string]bool, len(stored))
+	byKey := make(map[string]int, len(stored))
 	history := map[[2]string]bool{} // (account id, symbol) with any stored trade
 	hasTrades := map[string]bool{}
-	for _, t := range stored {
+	for i, t := range stored {
 		keys[t.Key] = true
+		byKey[t.Key] = i
 		history[[2]string{t.AccountID, t.Symbol}] = true
 		hasTrades[t.AccountID] = true
 	}
@@ -181,6 +187,15 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 			return err
 		}
 		if keys[t.Key] {
+			// A commission that arrived after an earlier sync stored the
+			// fill without it is filled in now.
+			if i, ok := byKey[t.Key]; ok && stored[i].Fees.IsZero() && t.Fees.IsPositive() {
+				if err := q.SetTradeFees(ctx, p.PortfolioID, t.Key, t.Fees); err != nil {
+					return err
+				}
+				stored[i].Fees = t.Fees
+				res.Executions.CommissionsAdded++
+			}
 			res.Executions.Skipped++
 			continue
 		}
@@ -195,10 +210,14 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 
 	// Broker positions and balances, in domain terms.
 	var bpos []portfolio.BrokerPosition
+	currency := map[[2]string]string{}
 	for _, ps := range positions {
 		acct, ok := byBroker[ps.Account]
 		if !ok || ps.Quantity.IsZero() {
 			continue
+		}
+		if ps.Contract.Currency != "" {
+			currency[[2]string{acct.ID, ps.Contract.Symbol}] = ps.Contract.Currency
 		}
 		bpos = append(bpos, portfolio.BrokerPosition{AccountID: acct.ID, Symbol: ps.Contract.Symbol,
 			ConID: ps.Contract.ConID, Quantity: ps.Quantity, AvgCost: ps.AvgCost.Round(portfolio.MoneyPlaces)})
@@ -261,7 +280,7 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 			d = fd.AddDays(-1)
 		}
 		adopted = append(adopted, portfolio.Trade{ID: "ib-open-" + bp.AccountID + "-" + bp.Symbol, AccountID: bp.AccountID,
-			Date: d, Action: portfolio.Buy, Symbol: bp.Symbol, Quantity: qty, Price: cost, Currency: "USD",
+			Date: d, Action: portfolio.Buy, Symbol: bp.Symbol, Quantity: qty, Price: cost, Currency: cmp.Or(currency[k], "USD"),
 			Note: "adopted from the broker's position at sync: acquisition date unknown; import the account's history (Flex) for exact lots",
 			Key:  "ib:open:" + bp.AccountID + ":" + bp.Symbol})
 		res.Adopted = append(res.Adopted, Adoption{Account: names[bp.AccountID], Symbol: bp.Symbol, Quantity: qty, AvgCost: cost, Date: d})
@@ -333,7 +352,7 @@ func (p *Portfolio) syncTx(ctx context.Context, q *store.Queries, managed []stri
 	})
 
 	newTrades := append(append(adopted, deposits...), fresh...)
-	if len(newTrades) > 0 {
+	if len(newTrades) > 0 || res.Executions.CommissionsAdded > 0 {
 		if err := q.InsertTrades(ctx, p.UserID, newTrades); err != nil {
 			return fmt.Errorf("store executions: %w", err)
 		}
@@ -401,8 +420,11 @@ func executionTrade(e ibkr.Execution, accountID string) (portfolio.Trade, error)
 	default:
 		return t, fmt.Errorf("execution %s: side %q is neither BOT nor SLD", e.ExecID, e.Side)
 	}
+	// IB reports tiered commissions and some prices with more places than
+	// the books keep: round once, here (half away from zero).
+	t.Price = t.Price.Round(portfolio.MoneyPlaces)
 	if e.Commission != nil {
-		t.Fees = e.Commission.Abs()
+		t.Fees = e.Commission.Abs().Round(portfolio.MoneyPlaces)
 	}
 	return t, nil
 }

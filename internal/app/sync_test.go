@@ -211,3 +211,42 @@ func asStep(err error, target **app.StepError) bool {
 	}
 	return false
 }
+
+// History imported after a sync replaces what the sync had adopted for the
+// same account and symbol, instead of counting twice.
+func TestImportAfterSyncReplacesAdoptions(t *testing.T) {
+	_, c := gateway(t)
+	p := openPortfolio(t)
+	res, err := p.Sync(t.Context(), c, app.SyncOptions{Gateway: "sim", Today: portfolio.MustDate("2024-03-28")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Adopted) != 1 {
+		t.Fatalf("adopted %+v", res.Adopted)
+	}
+	accts, err := p.Accounts(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := "date,account,action,symbol,quantity,price,fees,amount\n" +
+		"2024-01-02,DU1111111,DEPOSIT,,,,,11000\n" +
+		"2024-01-10,DU1111111,BUY,AAPL,10,100,0,\n"
+	rows, err := importer.ParseTradesCSV(strings.NewReader(csv), "history.csv", app.AccountResolver(accts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp, err := p.ImportTrades(t.Context(), "history.csv", rows, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if imp.ReplacedAdoptions != 2 {
+		t.Errorf("replaced %d adoptions, want the AAPL lot and the opening deposit", imp.ReplacedAdoptions)
+	}
+	again, err := p.Sync(t.Context(), c, app.SyncOptions{Gateway: "sim", Today: portfolio.MustDate("2024-03-28")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Adopted) != 0 || len(again.Differences) != 0 {
+		t.Errorf("after importing the history: adopted %+v, differences %+v; want none", again.Adopted, again.Differences)
+	}
+}

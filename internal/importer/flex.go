@@ -431,8 +431,15 @@ func (p *flexParser) trade(e *flexEl) *RowError {
 	if t.Currency, err = e.currency(true); err != nil {
 		return err
 	}
-	t.Key = e.key("flex:trade:", []string{"tradeID", "transactionID"},
-		t.AccountID, t.Date.String(), string(t.Action), t.Symbol, t.Quantity.String(), t.Price.String(), t.Fees.String(), t.Amount.String(), t.Currency)
+	// An execution-level row carries IB's execution id: keyed the way sync
+	// keys the same fill ("ib:exec:<execId>"), so a fill synced from the
+	// gateway and then imported from Flex (or the other way) counts once.
+	if x := e.get("ibExecID"); x != "" && !strings.EqualFold(e.get("levelOfDetail"), "ORDER") {
+		t.Key = "ib:exec:" + x
+	} else {
+		t.Key = e.key("flex:trade:", []string{"tradeID", "transactionID"},
+			t.AccountID, t.Date.String(), string(t.Action), t.Symbol, t.Quantity.String(), t.Price.String(), t.Fees.String(), t.Amount.String(), t.Currency)
+	}
 	p.add(e, t, e.get("tradeID"), false)
 	return nil
 }

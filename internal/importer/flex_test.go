@@ -36,12 +36,12 @@ func TestParseFlexSample(t *testing.T) {
 		return Row{Trade: t, Line: line, Cols: nil}
 	}
 	want := []Row{
-		row(13, tr{Key: "flex:trade:301100001", AccountID: B, Date: d("2020-01-10"), Action: portfolio.Buy, Symbol: "AAPL", Quantity: dec("10"), Price: dec("310.33"), Fees: dec("1"), Amount: dec("3104.3")}),
-		row(14, tr{Key: "flex:trade:301100002", AccountID: B, Date: d("2020-02-03"), Action: portfolio.Buy, Symbol: "VTI", Quantity: dec("40"), Price: dec("166.5"), Fees: dec("1"), Amount: dec("6661")}),
-		row(15, tr{Key: "flex:trade:301100003", AccountID: B, Date: d("2020-02-14"), Action: portfolio.Buy, Symbol: "NVS", Quantity: dec("30"), Price: dec("95"), Fees: dec("1"), Amount: dec("2851")}),
-		row(16, tr{Key: "flex:trade:301100004", AccountID: B, Date: d("2020-03-16"), Action: portfolio.Sell, Symbol: "VTI", Quantity: dec("15"), Price: dec("121.5"), Fees: dec("1"), Amount: dec("1821.5")}),
-		row(17, tr{Key: "flex:trade:301100005", AccountID: B, Date: d("2020-04-01"), Action: portfolio.Buy, Symbol: "AAPL", Quantity: dec("5"), Price: dec("246.5"), Fees: dec("1"), Amount: dec("1233.5")}),
-		row(19, tr{Key: "flex:trade:301100007", AccountID: B, Date: d("2020-09-15"), Action: portfolio.Sell, Symbol: "AAPL", Quantity: dec("20"), Price: dec("115.5"), Fees: dec("1"), Amount: dec("2309")}),
+		row(13, tr{Key: "ib:exec:0000e0d5.5e180a01.01.01", AccountID: B, Date: d("2020-01-10"), Action: portfolio.Buy, Symbol: "AAPL", Quantity: dec("10"), Price: dec("310.33"), Fees: dec("1"), Amount: dec("3104.3")}),
+		row(14, tr{Key: "ib:exec:0000e0d5.5e37a201.01.01", AccountID: B, Date: d("2020-02-03"), Action: portfolio.Buy, Symbol: "VTI", Quantity: dec("40"), Price: dec("166.5"), Fees: dec("1"), Amount: dec("6661")}),
+		row(15, tr{Key: "ib:exec:0000e0d5.5e46c101.01.01", AccountID: B, Date: d("2020-02-14"), Action: portfolio.Buy, Symbol: "NVS", Quantity: dec("30"), Price: dec("95"), Fees: dec("1"), Amount: dec("2851")}),
+		row(16, tr{Key: "ib:exec:0000e0d5.5e6f1d01.01.01", AccountID: B, Date: d("2020-03-16"), Action: portfolio.Sell, Symbol: "VTI", Quantity: dec("15"), Price: dec("121.5"), Fees: dec("1"), Amount: dec("1821.5")}),
+		row(17, tr{Key: "ib:exec:0000e0d5.5e84c901.01.01", AccountID: B, Date: d("2020-04-01"), Action: portfolio.Buy, Symbol: "AAPL", Quantity: dec("5"), Price: dec("246.5"), Fees: dec("1"), Amount: dec("1233.5")}),
+		row(19, tr{Key: "ib:exec:0000e0d5.5f60b401.01.01", AccountID: B, Date: d("2020-09-15"), Action: portfolio.Sell, Symbol: "AAPL", Quantity: dec("20"), Price: dec("115.5"), Fees: dec("1"), Amount: dec("2309")}),
 		row(22, tr{Key: "flex:cash:911100001", AccountID: B, Date: d("2020-01-02"), Action: portfolio.Deposit, Amount: dec("25000"), Note: "CASH RECEIPTS / ELECTRONIC FUND TRANSFERS"}),
 		row(23, tr{Key: "flex:cash:911100002", AccountID: B, Date: d("2020-03-10"), Action: portfolio.Dividend, Symbol: "NVS", Amount: dec("88.53"), Note: "NVS(US66987V1098) CASH DIVIDEND USD 2.951 PER SHARE (Ordinary Dividend)"}),
 		row(24, tr{Key: "flex:cash:911100003", AccountID: B, Date: d("2020-03-10"), Action: portfolio.Fee, Symbol: "NVS", Amount: dec("30.99"), Note: "NVS(US66987V1098) CASH DIVIDEND USD 2.951 PER SHARE - CH TAX"}),
@@ -49,8 +49,8 @@ func TestParseFlexSample(t *testing.T) {
 		row(26, tr{Key: "flex:cash:911100005", AccountID: B, Date: d("2020-04-03"), Action: portfolio.Interest, Amount: dec("2.17"), Note: "USD CREDIT INT FOR MAR-2020"}),
 		row(27, tr{Key: "flex:cash:911100006", AccountID: B, Date: d("2020-05-04"), Action: portfolio.Fee, Amount: dec("1.5"), Note: "NASDAQ NON-PROFESSIONAL FOR APR 2020"}),
 		row(30, tr{Key: "flex:ca:511100001", AccountID: B, Date: d("2020-08-28"), Action: portfolio.Split, Symbol: "AAPL", Quantity: dec("4"), SplitFrom: dec("1"), Note: "AAPL(US0378331005) SPLIT 4 FOR 1 (AAPL, APPLE INC, US0378331005)"}),
-		row(41, tr{Key: "flex:trade:301200001", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "VXUS", Quantity: dec("50"), Price: dec("57.2"), Fees: dec("0.35"), Amount: dec("2860.35")}),
-		row(42, tr{Key: "flex:trade:301200002", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "BND", Quantity: dec("20"), Price: dec("84.1"), Fees: dec("0.35"), Amount: dec("1682.35")}),
+		row(41, tr{Key: "ib:exec:0000e0d5.5e1f6a01.01.01", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "VXUS", Quantity: dec("50"), Price: dec("57.2"), Fees: dec("0.35"), Amount: dec("2860.35")}),
+		row(42, tr{Key: "ib:exec:0000e0d5.5e1f7b01.01.01", AccountID: R, Date: d("2020-01-16"), Action: portfolio.Buy, Symbol: "BND", Quantity: dec("20"), Price: dec("84.1"), Fees: dec("0.35"), Amount: dec("1682.35")}),
 		row(45, tr{Key: "flex:cash:911200001", AccountID: R, Date: d("2020-01-15"), Action: portfolio.Deposit, Amount: dec("6000"), Note: "CASH RECEIPTS / ELECTRONIC FUND TRANSFERS"}),
 		row(46, tr{Key: "flex:cash:911200002", AccountID: R, Date: d("2020-02-06"), Action: portfolio.Dividend, Symbol: "BND", Amount: dec("3.72"), Note: "BND(US9219378356) CASH DIVIDEND USD 0.1858 PER SHARE (Ordinary Dividend)"}),
 	}

@@ -33,8 +33,9 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 store them as prices, one symbol at a time. Requests are paced within IB's
 historical-data limits (no identical request within 15 s, at most 5 per
 contract in 2 s, 60 in 10 minutes), so long lists take a while; progress
-shows on a terminal. With --as-of, a symbol whose stored bars already cover
-the range is skipped, so an interrupted run picks up where it stopped.`,
+shows on a terminal. A symbol whose stored bars already cover the range
+(ending at --as-of, or today) is skipped, so an interrupted run picks up
+where it stopped; --refresh downloads it anyway.`,
 		Example: `  wealthalloc history AAPL MSFT --duration 5Y
   wealthalloc history SPY --as-of 2024-06-28 --duration 6M
   wealthalloc history AAPL --refresh`,
@@ -70,7 +71,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	ho := app.HistoryOptions{Duration: opts.Duration, Bar: opts.Bar, Refresh: opts.Refresh,
+	ho := app.HistoryOptions{Duration: opts.Duration, Bar: opts.Bar, Refresh: opts.Refresh, Now: f.Now,
 		Connect: func(ctx context.Context) (app.HistorySource, error) { return f.Gateway(ctx, &opts.Gateway) },
 		Progress: func(done, total int, sym string) {
 			if sym != "" {

@@ -122,6 +122,9 @@ func summarise(f *cmdutil.Factory, res *app.ImportResult) error {
 		fmt.Fprintf(out, " (%s) to %s, %s..%s", byAction(res.ByAction), strings.Join(res.Accounts, ", "), res.From, res.To)
 	}
 	fmt.Fprintln(out)
+	if res.ReplacedAdoptions > 0 {
+		fmt.Fprintf(out, "replaced %d opening positions or deposits that sync had adopted without history\n", res.ReplacedAdoptions)
+	}
 	if res.Skipped > 0 {
 		fmt.Fprintf(out, "skipped %d already imported\n", res.Skipped)
 	}
