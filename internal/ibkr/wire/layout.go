@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Kind is what a field's text holds. Decoding checks it; encoding writes
@@ -203,6 +204,9 @@ func encodeFields(dst []byte, fields []Field, vals map[string]string, groups map
 			}
 		default:
 			v, ok := vals[f.Name]
+			if strings.IndexByte(v, 0) >= 0 {
+				return dst, used, fmt.Errorf("%s.%s contains a NUL byte, which would split the field", where, f.Name)
+			}
 			switch c, isCount := counts[f.Name]; {
 			case ok:
 				used++
@@ -253,7 +257,9 @@ func decodeFields(fields [][]byte, i int, layout []Field, vals map[string]string
 		switch f.Kind {
 		case Repeat:
 			n, err := ParseInt([]byte(vals[f.Count]))
-			if err != nil || n < 0 || n > MaxFrame/2 {
+			// Each group takes at least one field: a count beyond the fields
+			// left is a lie, refused before anything is allocated for it.
+			if err != nil || n < 0 || n > int64(len(fields)-i) {
 				return i, &FieldError{Message: where, Field: f.Count, Value: vals[f.Count], Want: "a group count"}
 			}
 			if *groups == nil {

@@ -232,3 +232,18 @@ func TestTablesIndexEveryLayout(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeRefusesGroupCountsBeyondTheMessage(t *testing.T) {
+	// historicalData claiming 8 million bars in a 5-field message.
+	fs, _ := Split([]byte("17\x001\x00a\x00b\x008000000\x00"), nil)
+	var fe *FieldError
+	if _, err := HistoricalData.Decode(fs); !errors.As(err, &fe) || fe.Field != "itemCount" {
+		t.Fatalf("huge count: %v, want a FieldError on itemCount", err)
+	}
+}
+
+func TestEncodeRefusesNUL(t *testing.T) {
+	if _, err := CancelOrder.Encode(nil, Msg{Values: map[string]string{"orderId": "1", "manualOrderCancelTime": "a\x00b"}}); err == nil {
+		t.Error("a value with a NUL byte was encoded")
+	}
+}
