@@ -38,6 +38,12 @@ type Config struct {
 	// commission reports still missing; default 500ms.
 	CommissionWait time.Duration
 
+	// OnPacingWait, if set, is called before HistoricalBars waits for IB's
+	// historical-data pacing limits, with the wait (0 when it waits for one
+	// of 50 open requests to end) and the limit in force, so a caller can
+	// show progress. It runs on the caller's goroutine and must not block.
+	OnPacingWait func(wait time.Duration, reason string)
+
 	Logger *slog.Logger // default: discard
 }
 

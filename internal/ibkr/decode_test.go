@@ -271,47 +271,47 @@ func TestPacer(t *testing.T) {
 	bars := []Bar{{Date: "2026-01-02"}}
 
 	// An identical request within 15 s is served from the first's result.
-	if _, cached, err := p.acquire(ctx, "A|1Y", "A", 1); err != nil || cached {
+	if _, cached, err := p.acquire(ctx, "A|1Y", "A", 1, false, nil); err != nil || cached {
 		t.Fatal(cached, err)
 	}
 	p.release("A|1Y", bars, true)
 	clk.Advance(5 * time.Second)
-	got, cached, err := p.acquire(ctx, "A|1Y", "A", 1)
+	got, cached, err := p.acquire(ctx, "A|1Y", "A", 1, false, nil)
 	if err != nil || !cached || len(got) != 1 {
 		t.Fatalf("identical request: cached=%v bars=%d err=%v", cached, len(got), err)
 	}
 	// After 15 s it is sent again.
 	clk.Advance(11 * time.Second)
-	if _, cached, _ := p.acquire(ctx, "A|1Y", "A", 1); cached {
+	if _, cached, _ := p.acquire(ctx, "A|1Y", "A", 1, false, nil); cached {
 		t.Fatal("stale result served after 15 s")
 	}
 	p.release("A|1Y", nil, false)
 
 	// An identical request whose first failed waits out the 15 s.
-	if d, _ := p.delay(clk.Now(), "A|1Y", "A"); d != 15*time.Second+paceMargin {
+	if d, _, _ := p.delay(clk.Now(), "A|1Y", "A", false); d != 15*time.Second+paceMargin {
 		t.Errorf("identical after failure waits %v, want 15s+margin", d)
 	}
 
 	// Five requests for one contract within 2 s, then the sixth waits.
 	clk.Advance(time.Minute)
 	for i := range 5 {
-		if d, _ := p.delay(clk.Now(), fmt.Sprint("B|", i), "B"); d != 0 {
+		if d, _, _ := p.delay(clk.Now(), fmt.Sprint("B|", i), "B", false); d != 0 {
 			t.Fatalf("request %d waits %v", i, d)
 		}
-		p.acquire(ctx, fmt.Sprint("B|", i), "B", 1)
+		p.acquire(ctx, fmt.Sprint("B|", i), "B", 1, false, nil)
 		p.release(fmt.Sprint("B|", i), nil, true)
 		clk.Advance(100 * time.Millisecond)
 	}
-	if d, _ := p.delay(clk.Now(), "B|5", "B"); d <= 0 || d > 2*time.Second+paceMargin {
+	if d, _, _ := p.delay(clk.Now(), "B|5", "B", false); d <= 0 || d > 2*time.Second+paceMargin {
 		t.Errorf("sixth request for B waits %v, want (0, 2s+margin]", d)
 	}
-	if d, _ := p.delay(clk.Now(), "C|0", "C"); d != 0 {
+	if d, _, _ := p.delay(clk.Now(), "C|0", "C", false); d != 0 {
 		t.Errorf("another contract waits %v", d)
 	}
 
 	// A waiting acquire proceeds when the clock passes the window.
 	done := make(chan error)
-	go func() { _, _, err := p.acquire(ctx, "B|5", "B", 1); done <- err }()
+	go func() { _, _, err := p.acquire(ctx, "B|5", "B", 1, false, nil); done <- err }()
 	select {
 	case err := <-done:
 		t.Fatalf("sixth request went at once (%v)", err)
@@ -323,16 +323,62 @@ func TestPacer(t *testing.T) {
 	}
 	p.release("B|5", nil, true)
 
-	// 60 in 10 minutes.
+	// 60 in 10 minutes, for bars of 30 s or less only.
 	clk.Advance(time.Hour)
 	p = newPacer(clk)
 	for i := range 60 {
-		p.acquire(ctx, fmt.Sprint("K|", i), fmt.Sprint("K", i), 1)
+		p.acquire(ctx, fmt.Sprint("K|", i), fmt.Sprint("K", i), 1, true, nil)
 		p.release(fmt.Sprint("K|", i), nil, true)
 		clk.Advance(time.Second)
 	}
-	if d, _ := p.delay(clk.Now(), "K|60", "K60"); d != 10*time.Minute-60*time.Second+paceMargin {
-		t.Errorf("61st request in 10 min waits %v, want 9m0s+margin", d)
+	for i := range 100 { // daily bars do not count, nor wait
+		if d, _, _ := p.delay(clk.Now(), fmt.Sprint("D|", i), fmt.Sprint("D", i), false); d != 0 {
+			t.Fatalf("daily request %d after 60 small ones waits %v", i, d)
+		}
+		p.acquire(ctx, fmt.Sprint("D|", i), fmt.Sprint("D", i), 1, false, nil)
+		p.release(fmt.Sprint("D|", i), nil, true)
+	}
+	d, why, _ := p.delay(clk.Now(), "K|60", "K60", true)
+	if d != 10*time.Minute-60*time.Second+paceMargin || why != paceWhyTotal {
+		t.Errorf("61st small-bar request in 10 min waits %v (%s), want 9m0s+margin", d, why)
+	}
+	// The wait is reported before it starts, and one past the deadline
+	// fails at once.
+	var waits []time.Duration
+	var reasons []string
+	dctx, dcancel := context.WithTimeout(ctx, time.Minute)
+	defer dcancel()
+	start := time.Now()
+	if _, _, err := p.acquire(dctx, "K|60", "K60", 1, true, nil); !errors.Is(err, context.DeadlineExceeded) ||
+		!strings.Contains(err.Error(), "30 s or less") || time.Since(start) > time.Second {
+		t.Errorf("acquire with a 1-minute deadline before a 9-minute wait = %v after %v", err, time.Since(start))
+	}
+	done2 := make(chan error)
+	heard := make(chan struct{}, 1)
+	go func() {
+		_, _, err := p.acquire(ctx, "K|60", "K60", 1, true, func(w time.Duration, r string) {
+			waits, reasons = append(waits, w), append(reasons, r)
+			heard <- struct{}{}
+		})
+		done2 <- err
+	}()
+	<-heard
+	var err2 error
+wait:
+	for {
+		clk.Advance(d) // until the sleeping acquire sees it
+		select {
+		case err2 = <-done2:
+			break wait
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err2 != nil || len(waits) != 1 || waits[0] != d || reasons[0] != paceWhyTotal {
+		t.Errorf("acquire after the wait = %v; OnPacingWait heard %v %q", err2, waits, reasons)
+	}
+	p.release("K|60", nil, true)
+	if !smallBars("30 secs") || !smallBars("1 secs") || smallBars("1 min") || smallBars("1 day") || smallBars("60 secs") {
+		t.Error("smallBars")
 	}
 
 	// 50 open: the 51st waits for a release, and ctx ends the wait.
@@ -340,12 +386,12 @@ func TestPacer(t *testing.T) {
 	p = newPacer(clk)
 	p.sent = nil
 	p.open = paceOpenMax
-	if _, ok := p.delay(clk.Now(), "Z", "Z"); ok {
+	if _, _, ok := p.delay(clk.Now(), "Z", "Z", false); ok {
 		t.Error("51st open request allowed")
 	}
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()
-	if _, _, err := p.acquire(cctx, "Z", "Z", 1); !errors.Is(err, context.DeadlineExceeded) {
+	if _, _, err := p.acquire(cctx, "Z", "Z", 1, false, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("acquire past ctx: %v", err)
 	}
 }

@@ -2,7 +2,10 @@ package ibkr
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -83,8 +86,9 @@ func (b *bucket) wait(ctx context.Context) error {
 // Historical-data pacing (reference/ibkr.md §3 item 5; tws-api
 // historical_limitations): no identical request within 15 s, at most 5
 // requests for one contract (and exchange and data type) within 2 s, at most
-// 60 within 10 minutes, at most 50 open. The pacer waits rather than
-// letting the Gateway answer 162 "pacing violation".
+// 50 open, and, for bars of 30 seconds or less only, at most 60 within 10
+// minutes. The pacer waits rather than letting the Gateway answer 162
+// "pacing violation".
 const (
 	paceIdentical     = 15 * time.Second
 	paceSameWindow    = 2 * time.Second
@@ -98,10 +102,30 @@ const (
 	paceMargin = 500 * time.Millisecond
 )
 
+// Why a historical request waits, as Config.OnPacingWait reports it.
+const (
+	paceWhyIdentical = "an identical historical request was sent less than 15 s ago"
+	paceWhySame      = "5 historical requests for this contract within 2 s"
+	paceWhyTotal     = "60 historical requests for bars of 30 s or less within 10 minutes"
+	paceWhyOpen      = "50 historical requests open"
+)
+
+// smallBars reports whether IB's ten-minute limit applies to a bar size:
+// "1 secs" … "30 secs".
+func smallBars(barSize string) bool {
+	n, unit, ok := strings.Cut(strings.TrimSpace(strings.ToLower(barSize)), " ")
+	if !ok || !strings.HasPrefix(strings.TrimSpace(unit), "sec") {
+		return false
+	}
+	v, err := strconv.Atoi(n)
+	return err == nil && v <= 30
+}
+
 type histSend struct {
 	at       time.Time
 	key      string // the whole request
 	contract string // contract, exchange and data type
+	small    bool   // bars of 30 s or less: counts towards the ten-minute limit
 }
 
 type histResult struct {
@@ -122,44 +146,60 @@ func newPacer(clk clock) *pacer {
 	return &pacer{clock: clk, cache: map[string]histResult{}, changed: make(chan struct{})}
 }
 
-// delay is how long a request must wait before it may be sent at now; 0
-// with ok=false means it waits for an open request to end.
-func (p *pacer) delay(now time.Time, key, contract string) (d time.Duration, ok bool) {
+// delay is how long a request must wait before it may be sent at now, and
+// why; ok=false means it (also) waits for an open request to end.
+func (p *pacer) delay(now time.Time, key, contract string, small bool) (d time.Duration, why string, ok bool) {
 	// Forget sends older than the longest window.
 	cut := 0
 	for cut < len(p.sent) && now.Sub(p.sent[cut].at) >= paceTotalWindow+paceMargin {
 		cut++
 	}
 	p.sent = p.sent[cut:]
-	later := func(t time.Time) {
+	later := func(t time.Time, reason string) {
 		if w := t.Sub(now); w > d {
-			d = w
+			d, why = w, reason
 		}
 	}
-	if n := len(p.sent); n >= paceTotalMax {
-		later(p.sent[n-paceTotalMax].at.Add(paceTotalWindow + paceMargin))
+	if small {
+		n := 0
+		for i := len(p.sent) - 1; i >= 0; i-- {
+			if p.sent[i].small {
+				n++
+				if n == paceTotalMax {
+					later(p.sent[i].at.Add(paceTotalWindow+paceMargin), paceWhyTotal)
+					break
+				}
+			}
+		}
 	}
 	same := 0
 	for i := len(p.sent) - 1; i >= 0; i-- {
 		s := p.sent[i]
 		if s.key == key && now.Sub(s.at) < paceIdentical+paceMargin {
-			later(s.at.Add(paceIdentical + paceMargin))
+			later(s.at.Add(paceIdentical+paceMargin), paceWhyIdentical)
 		}
 		if s.contract == contract && now.Sub(s.at) < paceSameWindow+paceMargin {
 			same++
 			if same == paceSameMax {
-				later(s.at.Add(paceSameWindow + paceMargin))
+				later(s.at.Add(paceSameWindow+paceMargin), paceWhySame)
 			}
 		}
 	}
-	return d, p.open < paceOpenMax
+	ok = p.open < paceOpenMax
+	if !ok && d <= 0 {
+		why = paceWhyOpen
+	}
+	return d, why, ok
 }
 
 // acquire waits until the request may go, or serves it from a result of an
 // identical request less than 15 s old. release must be called when the
 // request ends; store (before release) caches a successful result.
-// weight is 2 for BID_ASK requests, which IB counts twice.
-func (p *pacer) acquire(ctx context.Context, key, contract string, weight int) (bars []Bar, cached bool, err error) {
+// weight is 2 for BID_ASK requests, which IB counts twice; small marks
+// bars of 30 s or less. onWait, if not nil, hears of every wait before it
+// starts (wait 0: until an open request ends). A wait that would outlast
+// ctx's deadline fails at once.
+func (p *pacer) acquire(ctx context.Context, key, contract string, weight int, small bool, onWait func(time.Duration, string)) (bars []Bar, cached bool, err error) {
 	for {
 		p.mu.Lock()
 		now := p.clock.Now()
@@ -170,10 +210,10 @@ func (p *pacer) acquire(ctx context.Context, key, contract string, weight int) (
 			}
 			delete(p.cache, key)
 		}
-		d, ok := p.delay(now, key, contract)
+		d, why, ok := p.delay(now, key, contract, small)
 		if d <= 0 && ok {
 			for range max(weight, 1) {
-				p.sent = append(p.sent, histSend{at: now, key: key, contract: contract})
+				p.sent = append(p.sent, histSend{at: now, key: key, contract: contract, small: small})
 			}
 			p.open++
 			p.mu.Unlock()
@@ -181,11 +221,18 @@ func (p *pacer) acquire(ctx context.Context, key, contract string, weight int) (
 		}
 		wake := p.changed
 		p.mu.Unlock()
+		if dl, has := ctx.Deadline(); has && d > 0 && time.Until(dl) < d {
+			return nil, false, fmt.Errorf("pacing: %s; the next request may go in %s, after the deadline: %w",
+				why, d.Round(time.Millisecond), context.DeadlineExceeded)
+		}
+		if onWait != nil {
+			onWait(d, why)
+		}
 		if !ok {
 			d = 0 // wait for a release only
 		}
 		if err := p.clock.Sleep(ctx, d, wake); err != nil {
-			return nil, false, err
+			return nil, false, context.Cause(ctx)
 		}
 	}
 }

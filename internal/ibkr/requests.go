@@ -139,8 +139,9 @@ func (c *Client) ContractDetails(ctx context.Context, ct Contract) ([]ContractDe
 
 // HistoricalBars downloads bars. Requests are paced to IB's historical-data
 // limits: an identical request within 15 s is answered from the previous
-// result, and otherwise the call waits (within ctx) rather than provoking
-// a pacing violation.
+// result, and otherwise the call waits rather than provoking a pacing
+// violation, telling Config.OnPacingWait first. A wait longer than ctx's
+// deadline allows fails at once with context.DeadlineExceeded.
 func (c *Client) HistoricalBars(ctx context.Context, hr HistoryRequest) ([]Bar, error) {
 	hr = hr.withDefaults()
 	hr.Contract = hr.Contract.withDefaults()
@@ -156,7 +157,7 @@ func (c *Client) HistoricalBars(ctx context.Context, hr HistoryRequest) ([]Bar, 
 	if hr.WhatToShow == "BID_ASK" {
 		weight = 2
 	}
-	bars, cached, err := c.pacer.acquire(ctx, key, contractKey, weight)
+	bars, cached, err := c.pacer.acquire(ctx, key, contractKey, weight, smallBars(hr.BarSize), c.cfg.OnPacingWait)
 	if err != nil {
 		return nil, c.stepErr("historicalData "+ct.Symbol, err)
 	}

@@ -71,7 +71,8 @@
 //	delay=DURATION        hold every message, the handshake answer included, this long
 //	rate-limit            more than 50 messages in a second: error 100; the second violation also disconnects
 //	pacing                historical requests breaking IB's limits get 162 (identical within 15 s,
-//	                      more than 5 for one contract in 2 s, more than 60 in 10 min)
+//	                      more than 5 for one contract in 2 s, more than 60 bars-of-30-s-or-less
+//	                      requests in 10 min)
 //	connectivity=CODE     send 1100, 1101 or 1102 right after the bootstrap
 //	unknown-symbol=SYM    SYM has no security definition (200)
 //	delayed[=deny]        live data not permitted: 10167 then delayed ticks; with deny, 354 and no ticks

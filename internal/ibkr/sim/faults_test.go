@@ -160,21 +160,33 @@ func TestFaultPacing(t *testing.T) {
 	if m := req("16", "BBB", "6 D"); errorCode(m) != "162" {
 		t.Errorf("sixth in 2 s: %v", m.Values)
 	}
-	// 60 in ten minutes.
-	n := 7 // admitted so far: 2 AAA, 5 BBB
-	for i := 0; n < 60; i++ {
+	// 60 in ten minutes: for bars of 30 s or less only.
+	for i := range 70 { // daily bars: no limit
 		clk.Advance(2 * time.Second)
 		if m := req("100", "AAA", strconv.Itoa(i+1)+" D"); m.Layout != wire.HistoricalData {
-			t.Fatalf("request %d: %v", n+1, m.Values)
+			t.Fatalf("daily request %d: %v", i+1, m.Values)
 		}
-		n++
+	}
+	small := func(id, sym string, secs int) wire.Msg {
+		c.send(wire.ReqHistoricalData, history(sym, id, "", "30 secs", strconv.Itoa(secs)+" S", 1))
+		return c.next()
+	}
+	for i := range 60 {
+		clk.Advance(2 * time.Second)
+		m := small("300", "AAA", 60*(i+1))
+		if m.Layout != wire.HistoricalData || len(m.Groups["bars"]) != 2*(i+1) {
+			t.Fatalf("30-second bars, request %d: %v, %d bars", i+1, m.Values, len(m.Groups["bars"]))
+		}
 	}
 	clk.Advance(2 * time.Second)
-	if m := req("200", "BBB", "9 W"); errorCode(m) != "162" {
-		t.Errorf("61st in 10 min: %v", m.Values)
+	if m := small("301", "BBB", 60); errorCode(m) != "162" {
+		t.Errorf("61st request for 30-second bars in 10 min: %v", m.Values)
+	}
+	if m := req("302", "BBB", "9 W"); m.Layout != wire.HistoricalData {
+		t.Errorf("daily bars meanwhile: %v", m.Values)
 	}
 	clk.Advance(10 * time.Minute)
-	if m := req("201", "BBB", "9 W"); m.Layout != wire.HistoricalData {
+	if m := small("303", "BBB", 60); m.Layout != wire.HistoricalData {
 		t.Errorf("ten minutes later: %v", m.Values)
 	}
 }

@@ -17,11 +17,12 @@ const hmds = "Historical Market Data Service error message:"
 
 var durationRE = regexp.MustCompile(`^([1-9][0-9]*) ([SDWMY])$`)
 
-// barSizes are the supported bar sizes, in minutes; 0 is a daily bar,
+// barSizes are the supported bar sizes, in seconds; 0 is a daily bar,
 // -1 weekly, -2 monthly.
 var barSizes = map[string]int{
-	"1 min": 1, "2 mins": 2, "3 mins": 3, "5 mins": 5, "10 mins": 10, "15 mins": 15, "20 mins": 20, "30 mins": 30,
-	"1 hour": 60, "2 hours": 120, "3 hours": 180, "4 hours": 240, "8 hours": 480,
+	"1 secs": 1, "5 secs": 5, "10 secs": 10, "15 secs": 15, "30 secs": 30,
+	"1 min": 60, "2 mins": 120, "3 mins": 180, "5 mins": 300, "10 mins": 600, "15 mins": 900, "20 mins": 1200, "30 mins": 1800,
+	"1 hour": 3600, "2 hours": 7200, "3 hours": 10800, "4 hours": 14400, "8 hours": 28800,
 	"1 day": 0, "1 week": -1, "1 month": -2,
 }
 
@@ -193,7 +194,7 @@ func (s *Server) parseEnd(v string) (end time.Time, warn bool, err error) {
 	return end, warn, nil
 }
 
-// bars builds the bars of a request ending at end: size in minutes (0
+// bars builds the bars of a request ending at end: size in seconds (0
 // daily, -1 weekly, -2 monthly), n units of unit back. "N D" means N
 // trading days; W, M and Y are calendar spans; S is seconds.
 func (s *Server) bars(sym *symbol, size, n int, unit string, end time.Time) ([]histBar, time.Time) {
@@ -253,27 +254,56 @@ func (s *Server) bars(sym *symbol, size, n int, unit string, end time.Time) ([]h
 		vols := s.mkt.minuteVolumes(sym, i)
 		for k := range sessionMinutes {
 			t := open.Add(time.Duration(k) * time.Minute)
-			if t.Before(start) || !t.Before(end) {
+			if !t.Add(time.Minute).After(start) || !t.Before(end) {
 				continue
 			}
-			mb := histBar{start: t, open: p[k], high: decimal.Max(p[k], p[k+1]), low: decimal.Min(p[k], p[k+1]),
-				close: p[k+1], volume: vols[k], count: max(vols[k].IntPart()/100, 1)}
-			// Bars align to multiples of their size from midnight, clipped
-			// to the open: 1-hour bars start 09:30, 10:00, 11:00, ...
-			sinceMidnight := int(t.Sub(sym.days[i]) / time.Minute)
-			bucket := sym.days[i].Add(time.Duration(sinceMidnight/size*size) * time.Minute)
-			if bucket.Before(open) {
-				bucket = open
+			for _, mb := range minuteParts(p[k], p[k+1], vols[k], size) {
+				mb.start = t.Add(mb.start.Sub(time.Time{}))
+				if mb.start.Before(start) || !mb.start.Before(end) {
+					continue
+				}
+				// Bars align to multiples of their size from midnight, clipped
+				// to the open: 1-hour bars start 09:30, 10:00, 11:00, ...
+				sinceMidnight := int(mb.start.Sub(sym.days[i]) / time.Second)
+				bucket := sym.days[i].Add(time.Duration(sinceMidnight/size*size) * time.Second)
+				if bucket.Before(open) {
+					bucket = open
+				}
+				mb.start = bucket
+				if len(out) > 0 && out[len(out)-1].start.Equal(bucket) {
+					out[len(out)-1] = merge(out[len(out)-1], mb)
+					continue
+				}
+				out = append(out, mb)
 			}
-			mb.start = bucket
-			if len(out) > 0 && out[len(out)-1].start.Equal(bucket) {
-				out[len(out)-1] = merge(out[len(out)-1], mb)
-				continue
-			}
-			out = append(out, mb)
 		}
 	}
 	return out, start
+}
+
+// minuteParts is one minute of the path, from price a to b with volume v,
+// as bars of size seconds: one bar for a minute or more; for bars of less
+// than a minute the price holds at a and moves to b in the minute's last
+// bar, and the volume is shared evenly (the rest in the last bar). Starts
+// are offsets from the zero time.
+func minuteParts(a, b, v decimal.Decimal, size int) []histBar {
+	whole := histBar{open: a, high: decimal.Max(a, b), low: decimal.Min(a, b), close: b, volume: v, count: max(v.IntPart()/100, 1)}
+	if size >= 60 {
+		return []histBar{whole}
+	}
+	n := 60 / size
+	share := v.Div(decimal.NewFromInt(int64(n))).Floor()
+	out := make([]histBar, n)
+	for j := range n {
+		out[j] = histBar{start: time.Time{}.Add(time.Duration(j*size) * time.Second), open: a, high: a, low: a, close: a,
+			volume: share, count: max(share.IntPart()/100, 1)}
+	}
+	last := whole
+	last.start = out[n-1].start
+	last.volume = v.Sub(share.Mul(decimal.NewFromInt(int64(n - 1))))
+	last.count = max(last.volume.IntPart()/100, 1)
+	out[n-1] = last
+	return out
 }
 
 func samePeriod(a, b time.Time, size int) bool {

@@ -8,9 +8,8 @@ import (
 )
 
 // The historical-data pacing limits IB documents (reference/ibkr.md §3
-// item 5). IB applies the ten-minute limit strictly to bars of 30 seconds
-// or less; the simulator, which has no such bars, applies it to every
-// request so a client's pacer is exercised.
+// item 5). The ten-minute limit applies, as at IB, only to bars of 30
+// seconds or less.
 const (
 	identicalWindow = 15 * time.Second
 	sameWindow      = 2 * time.Second
@@ -24,6 +23,7 @@ type paced struct {
 	identity string // the whole request
 	contract string // contract, exchange and whatToShow
 	weight   int    // BID_ASK counts twice
+	small    bool   // bars of 30 s or less
 }
 
 // pacer remembers the historical requests admitted in the last ten
@@ -47,9 +47,12 @@ func (p *pacer) admit(now time.Time, sym, what string, m wire.Msg) string {
 	if what == "BID_ASK" {
 		weight = 2
 	}
+	small := barSizes[m.Get("barSizeSetting")] > 0 && barSizes[m.Get("barSizeSetting")] <= 30
 	total, same := weight, weight
 	for _, r := range p.recent {
-		total += r.weight
+		if r.small {
+			total += r.weight
+		}
 		if r.identity == identity && now.Sub(r.at) < identicalWindow {
 			return "identical request within 15 seconds"
 		}
@@ -60,9 +63,9 @@ func (p *pacer) admit(now time.Time, sym, what string, m wire.Msg) string {
 	if same > sameMax {
 		return "more than 5 requests for the same contract within 2 seconds"
 	}
-	if total > totalMax {
-		return "more than 60 requests within 10 minutes"
+	if small && total > totalMax {
+		return "more than 60 requests for bars of 30 seconds or less within 10 minutes"
 	}
-	p.recent = append(p.recent, paced{at: now, identity: identity, contract: contract, weight: weight})
+	p.recent = append(p.recent, paced{at: now, identity: identity, contract: contract, weight: weight, small: small})
 	return ""
 }
