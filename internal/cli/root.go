@@ -15,6 +15,8 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/cli/importcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/initcmd"
+	"github.com/wealthalloc/wealthalloc/internal/cli/model"
+	"github.com/wealthalloc/wealthalloc/internal/cli/network"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/cli/perf"
 	"github.com/wealthalloc/wealthalloc/internal/cli/quote"
@@ -70,6 +72,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
+	root.AddCommand(model.NewCmd(f), network.NewCmd(f, nil))
 	root.AddCommand(exitCodesTopic())
 	markUsageErrors(root)
 	return root

@@ -22,9 +22,11 @@ type Config struct {
 	Clip       float64 `json:"clip"`        // global gradient-norm bound
 	Patience   int     `json:"patience"`    // epochs without a better validation loss before stopping; <0 never stops
 	ValFrac    float64 `json:"val_frac"`    // newest fraction of the windows held out for early stopping
-	Mask       int     `json:"mask"`        // newest steps hidden from the encoder (0: plain autoencoder)
-	MaskWeight float64 `json:"mask_weight"` // loss weight of a masked step relative to a visible one
+	Mask       int     `json:"mask"`        // newest steps hidden from the encoder (default 1)
+	NoMask     bool    `json:"no_mask"`     // plain autoencoder: the encoder sees every step
+	MaskWeight float64 `json:"mask_weight"` // loss weight of a masked step relative to a visible one (default 5)
 	Stride     int     `json:"stride"`      // distance between training windows
+	InitScale  float64 `json:"init_scale"`  // multiplies the Glorot limit of the encoder input weights (default 1)
 	Seed       uint64  `json:"seed"`
 }
 
@@ -50,8 +52,16 @@ func (c Config) Defaults() Config {
 	if c.ValFrac == 0 {
 		c.ValFrac = 0.2
 	}
+	if c.InitScale == 0 {
+		c.InitScale = 1
+	}
+	if c.NoMask {
+		c.Mask = 0
+	} else if c.Mask == 0 {
+		c.Mask = 1
+	}
 	if c.MaskWeight == 0 {
-		c.MaskWeight = 1
+		c.MaskWeight = 5
 	}
 	return c
 }
@@ -196,15 +206,15 @@ func newModel(cfg Config, d int, rng *rand.Rand) *Model {
 	l := newLayout(d, cfg.Hidden)
 	m := &Model{Config: cfg, Params: make([]float64, l.size)}
 	p := m.Params
-	glorot := func(g group) {
-		lim := math.Sqrt(6 / float64(g.Rows+g.Cols))
+	glorot := func(g group, scale float64) {
+		lim := scale * math.Sqrt(6/float64(g.Rows+g.Cols))
 		for i := range g.of(p) {
 			g.of(p)[i] = (2*rng.Float64() - 1) * lim
 		}
 	}
-	glorot(l.encWx)
-	glorot(l.decWx)
-	glorot(l.wy)
+	glorot(l.encWx, cfg.InitScale)
+	glorot(l.decWx, 1)
+	glorot(l.wy, 1)
 	h := cfg.Hidden
 	for _, g := range []group{l.encWh, l.decWh} {
 		w := g.of(p)

@@ -18,7 +18,7 @@ import (
 
 // NetworkOptions configure Network.
 type NetworkOptions struct {
-	Config    Config  // autoencoder per year (defaults: window 10, hidden 8, epochs 15)
+	Config    Config  // autoencoder per year (defaults: window 10, hidden 8, epochs 15, no mask, input weights initialised at 1% scale)
 	Year      int     // rows per period (default 252 trading days)
 	Step      int     // rows between period starts (default Year)
 	Threshold float64 // |similarity| at or above which two holdings are linked (default 0.5)
@@ -72,6 +72,13 @@ func Network(ctx context.Context, symbols []string, dates []string, rets [][]flo
 	if cfg.Epochs == 0 {
 		cfg.Epochs = 15
 	}
+	// Encoder input weights start near zero, so their similarity reflects
+	// what training learned (correlated inputs receive similar gradients)
+	// rather than the random start.
+	if cfg.InitScale == 0 {
+		cfg.InitScale = 0.01
+	}
+	cfg.NoMask = true
 	rep := NetworkReport{Symbols: symbols, Threshold: opt.Threshold, Periods: []NetworkPeriod{}}
 	if len(symbols) < 2 {
 		return rep, fmt.Errorf("network: %d holdings with prices; need at least 2", len(symbols))
