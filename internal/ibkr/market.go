@@ -1,6 +1,7 @@
 package ibkr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -104,7 +105,8 @@ type rawQuote struct {
 	bidSize, askSize, lastSize, volume     wire.Number
 	delayed                                bool
 	mdType                                 int
-	time                                   time.Time
+	time                                   time.Time // the last trade's time (tick 45 or 88) when the Gateway sent it
+	recv                                   time.Time // when the last tick arrived
 }
 
 func priceOf(n wire.Number) decimal.NullDecimal {
@@ -120,7 +122,7 @@ func (r *rawQuote) quote(symbol string, conID int64) Quote {
 		Bid: priceOf(r.bid), Ask: priceOf(r.ask), Last: priceOf(r.last), Close: priceOf(r.close),
 		Open: priceOf(r.open), High: priceOf(r.high), Low: priceOf(r.low),
 		BidSize: nullDec(r.bidSize), AskSize: nullDec(r.askSize), LastSize: nullDec(r.lastSize), Volume: nullDec(r.volume),
-		Delayed: r.delayed, MarketDataType: r.mdType, Time: r.time,
+		Delayed: r.delayed, MarketDataType: r.mdType, Time: cmp.Or(r.time, r.recv),
 	}
 }
 
@@ -176,13 +178,25 @@ func (r *rawQuote) applyMsg(m wire.Msg) {
 }
 
 // delayedFallback lists the errors after which a live request is retried
-// with market data type 3 (delayed when live is not subscribed).
+// with market data type 3 (delayed): no live subscription. 10168 (delayed
+// data not enabled either) is not one of them: see delayedOff.
 func delayedFallback(code int) bool {
 	switch code {
-	case 354, 10167, 10168, 10089:
+	case 354, 10089:
 		return true
 	}
 	return false
+}
+
+// codeDelayedOff is 10168, "delayed market data is not enabled".
+const codeDelayedOff = 10168
+
+// delayedOff explains 10168: no retry helps, the login must allow delayed
+// data. The *APIError stays reachable with errors.As.
+func delayedOff(api *APIError) error {
+	return fmt.Errorf("%w: delayed market data is not enabled for this login, and there is no live subscription either: "+
+		"enable delayed data in IB Gateway/TWS (Global Configuration → API → Settings) or subscribe to market data "+
+		"in Client Portal (Settings → Market Data Subscriptions)", api)
 }
 
 // useDelayed switches the session to market data type 3 once; it reports
@@ -204,25 +218,30 @@ func (c *Client) useDelayed(ctx context.Context) (bool, error) {
 }
 
 // Quote takes a market-data snapshot and waits for tickSnapshotEnd (a
-// snapshot can take 11–12 s). Without a live subscription (354, 10168,
-// 10089) it switches to delayed data (type 3) and retries once.
+// snapshot can take 11–12 s). A request sent while the session asked for
+// live data that fails for want of a live subscription (354, 10089) is
+// retried once with delayed data (type 3), whichever call switched the
+// session over. 10168 (delayed data not enabled) fails with how to enable
+// it.
 func (c *Client) Quote(ctx context.Context, ct Contract) (Quote, error) {
 	ct = ct.withDefaults()
-	q, err := c.snapshot(ctx, ct)
+	q, sentType, err := c.snapshot(ctx, ct)
 	var api *APIError
-	if errors.As(err, &api) && delayedFallback(api.Code) {
-		switched, serr := c.useDelayed(ctx)
-		if serr != nil {
+	if errors.As(err, &api) && delayedFallback(api.Code) && sentType == mdLive {
+		if _, serr := c.useDelayed(ctx); serr != nil {
 			return q, serr
 		}
-		if switched {
-			q, err = c.snapshot(ctx, ct)
-		}
+		q, _, err = c.snapshot(ctx, ct)
+	}
+	if errors.As(err, &api) && api.Code == codeDelayedOff {
+		return q, delayedOff(api)
 	}
 	return q, err
 }
 
-func (c *Client) snapshot(ctx context.Context, ct Contract) (Quote, error) {
+// snapshot runs one snapshot request; sentType is the market data type the
+// session had asked for when the request was built.
+func (c *Client) snapshot(ctx context.Context, ct Contract) (q0 Quote, sentType int, err error) {
 	var q rawQuote
 	r := newRequest("quote " + ct.Symbol)
 	r.tick = q.apply
@@ -238,14 +257,20 @@ func (c *Client) snapshot(ctx context.Context, ct Contract) (Quote, error) {
 			q.delayed = true
 		}
 	}
-	err := c.run(ctx, r, func(id int64) ([]byte, error) { return encReqMktData(id, ct, true) }, encCancelMktData)
+	sentType = mdLive
+	err = c.run(ctx, r, func(id int64) ([]byte, error) {
+		c.mu.Lock()
+		sentType = c.mdType
+		c.mu.Unlock()
+		return encReqMktData(id, ct, true)
+	}, encCancelMktData)
 	if err != nil {
-		return Quote{Symbol: ct.Symbol, ConID: ct.ConID}, err
+		return Quote{Symbol: ct.Symbol, ConID: ct.ConID}, sentType, err
 	}
-	if q.time.IsZero() {
-		q.time = c.clock.Now().UTC()
+	if q.recv.IsZero() {
+		q.recv = c.clock.Now().UTC()
 	}
-	return q.quote(ct.Symbol, ct.ConID), nil
+	return q.quote(ct.Symbol, ct.ConID), sentType, nil
 }
 
 // Subscription is a market-data stream. Ticks arrive on Ticks(); Quote()
@@ -256,12 +281,13 @@ type Subscription struct {
 	contract Contract
 	ch       chan Tick
 
-	mu      sync.Mutex
-	reqID   int64
-	quote   rawQuote
-	closed  bool
-	err     error
-	dropped uint64
+	mu       sync.Mutex
+	reqID    int64
+	sentType int // the market data type asked for when the request was sent
+	quote    rawQuote
+	closed   bool
+	err      error
+	dropped  uint64
 }
 
 // tickBuffer is how many ticks wait for a slow reader before new ones are
@@ -282,6 +308,7 @@ func (c *Client) Subscribe(ctx context.Context, ct Contract) (*Subscription, err
 	s.reqID = id
 	c.mu.Lock()
 	c.subs[id] = s
+	s.sentType = c.mdType
 	c.mu.Unlock()
 	f, err := encReqMktData(id, ct, false)
 	if err == nil {
@@ -365,7 +392,7 @@ func (s *Subscription) onTick(reqID int64, field int, price, size wire.Number) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.quote.apply(field, price, size)
-	s.quote.time = now
+	s.quote.recv = now
 	if s.closed {
 		return
 	}
@@ -396,10 +423,12 @@ func (s *Subscription) onError(e *APIError) {
 		}
 		return
 	}
+	s.mu.Lock()
+	live := s.sentType == mdLive
+	s.mu.Unlock()
 	if delayedFallback(e.Code) {
-		c.mu.Lock()
-		live := c.mdType == mdLive
-		c.mu.Unlock()
+		// Sent while live data was asked for: switch (if no one has) and
+		// ask again, now for delayed data.
 		if live {
 			c.wg.Add(1)
 			go func() {
@@ -421,6 +450,10 @@ func (s *Subscription) onError(e *APIError) {
 		}
 	}
 	c.mu.Unlock()
+	if e.Code == codeDelayedOff {
+		s.end(delayedOff(e))
+		return
+	}
 	s.end(e)
 }
 
@@ -459,9 +492,10 @@ func (c *Client) resubscribeOne(ctx context.Context, s *Subscription) {
 	id := c.seq
 	c.seq++
 	c.subs[id] = s
+	md := c.mdType
 	c.mu.Unlock()
 	s.mu.Lock()
-	s.reqID = id
+	s.reqID, s.sentType = id, md
 	s.mu.Unlock()
 	f, err := encReqMktData(id, s.contract, false)
 	if err == nil {

@@ -54,9 +54,9 @@ type Quote struct {
 	Open, High, Low            decimal.NullDecimal
 	BidSize, AskSize, LastSize decimal.NullDecimal
 	Volume                     decimal.NullDecimal
-	Delayed                    bool // any tick came from the delayed (66–76) range or type 3/4 was in force
-	MarketDataType             int  // 1 live, 2 frozen, 3 delayed, 4 delayed-frozen, as the Gateway said (0 if it did not)
-	Time                       time.Time
+	Delayed                    bool      // any tick came from the delayed (66–76) range or type 3/4 was in force
+	MarketDataType             int       // 1 live, 2 frozen, 3 delayed, 4 delayed-frozen, as the Gateway said (0 if it did not)
+	Time                       time.Time // the last trade's time (tick 45, delayed 88) when sent, else when the last tick arrived
 }
 
 // Tick is one price or size update of a stream.

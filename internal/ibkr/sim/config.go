@@ -82,7 +82,7 @@ const (
 	FaultPacing          = "pacing"           // enforce the historical-data pacing limits: error 162
 	FaultConnectivity    = "connectivity"     // =1100|1101|1102: send that code right after the bootstrap
 	FaultUnknownSymbol   = "unknown-symbol"   // =SYM: treat SYM as unknown (error 200)
-	FaultDelayed         = "delayed"          // [=deny]: live data not permitted (10167 + delayed ticks, or 354)
+	FaultDelayed         = "delayed"          // [=deny|ask]: live data not permitted (10167 + delayed ticks; 354 with deny, or with ask until the client asks for type 3/4)
 	FaultClientIDInUse   = "client-id-in-use" // =N: client id N is taken (326 and close)
 	FaultExecCorrection  = "exec-correction"  // every fill is corrected once: re-sent with the execId's last segment incremented
 )
@@ -95,7 +95,7 @@ var faultArgs = map[string]string{
 	FaultPacing:          "",
 	FaultConnectivity:    "1100|1101|1102",
 	FaultUnknownSymbol:   "SYM",
-	FaultDelayed:         "[deny]",
+	FaultDelayed:         "[deny|ask]",
 	FaultClientIDInUse:   "N",
 	FaultExecCorrection:  "",
 }
@@ -154,8 +154,8 @@ func ParseFault(s string) (Fault, error) {
 		}
 		f.Arg = strings.ToUpper(arg)
 	case FaultDelayed:
-		if hasArg && arg != "deny" {
-			return bad("want delayed or delayed=deny")
+		if hasArg && arg != "deny" && arg != "ask" {
+			return bad("want delayed, delayed=deny or delayed=ask")
 		}
 	}
 	return f, nil
@@ -172,6 +172,7 @@ type faults struct {
 	unknown         map[string]bool
 	delayed         bool
 	delayedDeny     bool
+	delayedAsk      bool
 	clientIDInUse   map[int]bool
 	execCorrection  bool
 }
@@ -204,6 +205,7 @@ func compileFaults(fs []Fault) (faults, error) {
 		case FaultDelayed:
 			c.delayed = true
 			c.delayedDeny = g.Arg == "deny"
+			c.delayedAsk = g.Arg == "ask"
 		case FaultClientIDInUse:
 			n, _ := strconv.Atoi(g.Arg)
 			c.clientIDInUse[n] = true

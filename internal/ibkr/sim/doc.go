@@ -75,8 +75,9 @@
 //	                      requests in 10 min)
 //	connectivity=CODE     send 1100, 1101 or 1102 right after the bootstrap
 //	unknown-symbol=SYM    SYM has no security definition (200)
-//	delayed[=deny]        live data not permitted: 10167 then delayed ticks; with deny, 354 and no ticks
-//	                      (and 10168 for delayed types)
+//	delayed[=deny|ask]    live data not permitted: 10167 then delayed ticks; with deny, 354 and no ticks
+//	                      (and 10168 for delayed types); with ask, 354 for live types while delayed
+//	                      types (3, 4) are served
 //	client-id-in-use=N    client id N is taken: 326 and close
 //	exec-correction       every fill is corrected once: its execution is sent again with the execId's
 //	                      last segment incremented (….01.01 → ….01.02) and its own commission report;

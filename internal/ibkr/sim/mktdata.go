@@ -46,6 +46,9 @@ func (c *conn) reqMktData(m wire.Msg) {
 	case fs.delayed && !delayed && fs.delayedDeny:
 		c.sendError(id, codeNotSubscribed, "Requested market data is not subscribed. Delayed market data is not available. "+sym.name+" "+primaryExchange(sym.name)+"/TOP/ALL")
 		return
+	case fs.delayed && !delayed && fs.delayedAsk:
+		c.sendError(id, codeNotSubscribed, "Requested market data is not subscribed. Check API status by selecting the Account menu then under Management choose Market Data Subscription Manager and/or review the list of market data subscriptions. "+sym.name+" "+primaryExchange(sym.name)+"/TOP/ALL")
+		return
 	case fs.delayed && !delayed:
 		c.sendError(id, codeDelayedShown, "Requested market data is not subscribed. Displaying delayed market data.")
 		delayed, typ = true, typ+2
