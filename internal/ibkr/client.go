@@ -86,7 +86,8 @@ type conn struct {
 	accounts []string
 	bootErr  error
 
-	dropped bool // under Client.mu
+	dropped bool  // under Client.mu
+	dropErr error // under Client.mu: why, once dropped
 }
 
 func newClient(cfg Config, clk clock) *Client {
@@ -258,6 +259,7 @@ func (c *Client) connect(ctx context.Context, clientID int) (*conn, error) {
 	case <-cn.ready:
 		return cn, nil
 	case <-cn.dead:
+		nc.Close() // the reader closed it too; never leave the fd to a retry
 		err := cn.bootErr
 		if err == nil {
 			// A close right after startApi is how the Gateway refuses a
@@ -281,6 +283,25 @@ func (c *Client) connect(ctx context.Context, clientID int) (*conn, error) {
 		}
 		return nil, &StepError{Step: "bootstrap", Addr: addr, Err: err}
 	}
+}
+
+// causeError words a low-level cause (io.EOF …) for people, keeping it
+// for errors.Is.
+type causeError struct {
+	msg string
+	err error
+}
+
+func (e *causeError) Error() string { return e.msg }
+func (e *causeError) Unwrap() error { return e.err }
+
+// unprefixed shows a *StepError without its "ibkr: " inside another
+// message that has one.
+func unprefixed(err error) error {
+	if se, ok := err.(*StepError); ok {
+		return &causeError{msg: se.text(), err: se}
+	}
+	return err
 }
 
 // install makes a ready connection the client's current one.
@@ -350,7 +371,7 @@ func (c *Client) current(ctx context.Context) (*conn, error) {
 		case <-c.life.Done():
 		case <-ctx.Done():
 			// Both causes: the deadline, and the drop (ErrUnreachable).
-			return nil, fmt.Errorf("%w while reconnecting after %w", context.Cause(ctx), drop)
+			return nil, fmt.Errorf("%w while reconnecting after %w", context.Cause(ctx), unprefixed(drop))
 		}
 	}
 }
@@ -425,22 +446,28 @@ func (c *Client) readLoop(cn *conn) {
 		}
 		c.dispatch(cn, fields)
 	}
+	// The socket is done with whatever ended the loop: release its fd now
+	// (a drop or a refused client id must not leave it open).
+	cn.nc.Close()
 	c.onDrop(cn, err)
 	close(cn.dead)
 }
 
 // onDrop handles the end of a connection's reader.
 func (c *Client) onDrop(cn *conn, err error) {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		err = &causeError{msg: "closed by the Gateway", err: err}
+	case errors.Is(err, net.ErrClosed):
+		err = &causeError{msg: "closed", err: err}
+	}
+	drop := &StepError{Step: "connection", Addr: cn.addr, Err: err}
 	c.mu.Lock()
-	cn.dropped = true
+	cn.dropped, cn.dropErr = true, drop
 	if c.conn != cn {
 		c.mu.Unlock()
 		return
 	}
-	if errors.Is(err, net.ErrClosed) {
-		err = errors.New("connection closed")
-	}
-	drop := &StepError{Step: "connection", Addr: cn.addr, Err: err}
 	c.conn = nil
 	c.dropErr = drop
 	c.up = make(chan struct{})

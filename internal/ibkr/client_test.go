@@ -273,3 +273,37 @@ func TestNotConnected(t *testing.T) {
 		t.Errorf("Positions without a connection = %v", err)
 	}
 }
+
+// TestRequestOnDroppedConn: a connection that drops between current() and
+// the request's registration fails the request at once as unreachable,
+// not at its deadline.
+func TestRequestOnDroppedConn(t *testing.T) {
+	c, cn := testClient(t, nil)
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			if _, err := b.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	cn.nc, cn.addr = a, "127.0.0.1:4002"
+	c.conn = cn
+	// The reader has marked it dropped; onDrop has not yet cleared c.conn.
+	cn.dropped = true
+	cn.dropErr = &StepError{Step: "connection", Addr: cn.addr, Err: errors.New("closed by the Gateway")}
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Positions(ctx)
+	if !errors.Is(err, ErrUnreachable) || time.Since(start) > time.Second {
+		t.Errorf("Positions on a dropped connection = %v after %v", err, time.Since(start))
+	}
+	start = time.Now()
+	if err := c.CancelOrder(ctx, 5); !errors.Is(err, ErrUnreachable) || time.Since(start) > time.Second {
+		t.Errorf("CancelOrder on a dropped connection = %v after %v", err, time.Since(start))
+	}
+}

@@ -38,13 +38,22 @@ type StepError struct {
 	Err  error
 }
 
-func (e *StepError) Error() string {
+func (e *StepError) Error() string { return "ibkr: " + e.text() }
+
+// text is the message without the package prefix; a StepError wrapping
+// another (a request cut by a dropped connection) names the address once.
+func (e *StepError) text() string {
 	var b strings.Builder
-	b.WriteString("ibkr: ")
 	b.WriteString(e.Step)
-	if e.Addr != "" {
+	inner, nested := e.Err.(*StepError)
+	if e.Addr != "" && !(nested && inner.Addr == e.Addr) {
 		b.WriteString(" ")
 		b.WriteString(e.Addr)
+	}
+	if nested {
+		b.WriteString(": ")
+		b.WriteString(inner.text())
+		return b.String()
 	}
 	if e.Err != nil {
 		b.WriteString(": ")

@@ -209,6 +209,11 @@ func (c *Client) CancelOrder(ctx context.Context, orderID int64) error {
 	r := newRequest("cancelOrder")
 	r.id = orderID
 	c.mu.Lock()
+	if cn.dropped {
+		err := cn.dropErr
+		c.mu.Unlock()
+		return c.stepErr("cancelOrder", err)
+	}
 	c.cancels[orderID] = r
 	c.mu.Unlock()
 	defer func() {

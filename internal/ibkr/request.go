@@ -66,6 +66,13 @@ func (c *Client) run(ctx context.Context, r *request, build func(id int64) ([]by
 		c.mu.Unlock()
 		return ErrClosed
 	}
+	if cn.dropped {
+		// Dropped since current(): failAll has run or will not see this
+		// request, so fail it now rather than at the deadline.
+		err := cn.dropErr
+		c.mu.Unlock()
+		return c.stepErr(r.name, err)
+	}
 	if r.key != "" {
 		c.singles[r.key] = r
 	} else {

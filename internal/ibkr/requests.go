@@ -60,10 +60,16 @@ func (c *Client) Positions(ctx context.Context) ([]Position, error) {
 		})
 		return false
 	}
-	err := c.run(ctx, r, func(int64) ([]byte, error) { return encReqPositions() }, nil)
-	// reqPositions subscribes to updates; one answer is all we want.
-	if f, ferr := encCancelPositions(); ferr == nil && err == nil {
-		c.sendQuiet(f, "cancelPositions")
+	// reqPositions subscribes to updates; one answer is all we want, so the
+	// subscription is cancelled however the request ends (run sends the
+	// cancel itself on a timeout).
+	cancel := func(int64) ([]byte, error) { return encCancelPositions() }
+	err := c.run(ctx, r, func(int64) ([]byte, error) { return encReqPositions() }, cancel)
+	var api *APIError
+	if err == nil || errors.As(err, &api) {
+		if f, ferr := encCancelPositions(); ferr == nil {
+			c.sendQuiet(f, "cancelPositions")
+		}
 	}
 	if err != nil {
 		return nil, err
