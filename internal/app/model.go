@@ -270,7 +270,8 @@ func (p *Portfolio) TrainModels(ctx context.Context, opt TrainModelsOptions) ([]
 	return out, nil
 }
 
-// BaselineDay is one baseline's verdict on a day.
+// BaselineDay is one baseline's verdict on a day (Flag with the same
+// cooldown as the model's).
 type BaselineDay struct {
 	Score float64 `json:"score"`
 	Flag  bool    `json:"flag"`
@@ -278,8 +279,11 @@ type BaselineDay struct {
 
 // AnomalyDay is every detector's verdict on one day.
 type AnomalyDay struct {
-	Date      portfolio.Date         `json:"date"`
-	Score     float64                `json:"score"` // the model's
+	Date  portfolio.Date `json:"date"`
+	Score float64        `json:"score"` // the model's
+	Above bool           `json:"above"` // Score > the model's threshold
+	// Flag is Above, except that a flag silences the next 5 days (one
+	// event, one flag): what the evaluation counts.
 	Flag      bool                   `json:"flag"`
 	Baselines map[string]BaselineDay `json:"baselines"`
 }
@@ -385,7 +389,8 @@ func (p *Portfolio) Anomalies(ctx context.Context, symbols []string, from, asOf 
 			if date < from {
 				continue
 			}
-			day := AnomalyDay{Date: date, Score: res.Model.Scores[i], Flag: res.Model.Flags[i], Baselines: map[string]BaselineDay{}}
+			day := AnomalyDay{Date: date, Score: res.Model.Scores[i], Above: res.Model.Scores[i] > res.Model.Threshold.Value,
+				Flag: res.Model.Flags[i], Baselines: map[string]BaselineDay{}}
 			for name, b := range res.Baselines {
 				day.Baselines[name] = BaselineDay{Score: b.Scores[i], Flag: b.Flags[i]}
 			}
