@@ -26,6 +26,13 @@ var ErrDuplicateOrderRef = errors.New("an order with this orderRef was already p
 // retrying it is safe.
 var ErrOrderUnknown = errors.New("the connection dropped before the Gateway confirmed the order, and no open order or execution carries its orderRef")
 
+// ErrOrderGone is the Err of an order the Gateway had confirmed but that,
+// after a reconnect (or in Reconcile), is neither open nor executed: it
+// was cancelled, or expired (a DAY order at the close), while the
+// connection was down, and the client missed the final orderStatus. The
+// order takes status Cancelled so that Trade.Wait ends.
+var ErrOrderGone = errors.New("the Gateway had confirmed the order, but it is no longer open and has no executions: it was cancelled or expired (a DAY order at the close) while the connection was down")
+
 // Trade follows one placed order.
 type Trade struct {
 	c        *Client
@@ -73,7 +80,9 @@ func (t *Trade) copyLocked() OrderState {
 func (t *Trade) Done() <-chan struct{} { return t.done }
 
 // Wait blocks until the order's status is one of statuses (any terminal
-// status when none are given) and returns its state. An order that ends in
+// status when none are given) and returns its state. An order the Gateway
+// confirmed that is gone after a reconnect (cancelled or expired while the
+// connection was down) ends Cancelled with Err ErrOrderGone. An order that ends in
 // another terminal status returns an error, as does StatusUnknown
 // (ErrOrderUnknown) and a rejection (the *APIError).
 func (t *Trade) Wait(ctx context.Context, statuses ...string) (OrderState, error) {
@@ -91,6 +100,8 @@ func (t *Trade) Wait(ctx context.Context, statuses ...string) (OrderState, error
 			return st, st.Err
 		case terminal(st.Status) && len(statuses) == 0:
 			return st, nil
+		case terminal(st.Status) && st.Err != nil:
+			return st, fmt.Errorf("order %d (%s) ended %s, not %s: %w", st.OrderID, st.OrderRef, st.Status, strings.Join(statuses, "/"), st.Err)
 		case terminal(st.Status):
 			return st, fmt.Errorf("order %d (%s) ended %s, not %s", st.OrderID, st.OrderRef, st.Status, strings.Join(statuses, "/"))
 		}
@@ -693,6 +704,14 @@ func (c *Client) adopt(t *Trade, ref string, open []OrderState, execs []Executio
 			t.mu.Lock()
 			t.inDoubt = false
 			t.mu.Unlock()
+		} else {
+			// Confirmed, yet gone: its final orderStatus was lost with the
+			// connection. Without a final status Wait would block forever.
+			t.update(func(s *OrderState) {
+				if !terminal(s.Status) {
+					s.Status, s.Err = StatusCancelled, ErrOrderGone
+				}
+			})
 		}
 		return nil, false
 	}
@@ -718,7 +737,9 @@ func (c *Client) adopt(t *Trade, ref string, open []OrderState, execs []Executio
 
 // reconcileInFlight runs after a reconnect: every order not yet terminal is
 // looked up by orderRef, so one whose placeOrder was lost is marked
-// StatusUnknown (safe to retry) and one that arrived is followed again.
+// StatusUnknown (safe to retry), one that arrived is followed again, and
+// one the Gateway had confirmed that is neither open nor executed any more
+// ends Cancelled with ErrOrderGone.
 func (c *Client) reconcileInFlight(ctx context.Context) {
 	c.mu.Lock()
 	var ts []*Trade

@@ -208,7 +208,10 @@ type OrderState struct {
 	Remaining       decimal.Decimal
 	AvgFillPrice    decimal.Decimal
 	Executions      []Execution
-	Err             *APIError // the last error the Gateway sent about this order
+	// Err is the last error the Gateway sent about this order (an
+	// *APIError), or why the client gave it a final status itself
+	// (ErrOrderGone).
+	Err error
 }
 
 // Execution is one fill, with its commission once the report arrived.
