@@ -6,6 +6,8 @@ import (
 	"os"
 	"sort"
 	"testing"
+
+	"github.com/wealthalloc/wealthalloc/internal/demo"
 )
 
 func loadNYC(t testing.TB) (Series, []Span) {
@@ -113,11 +115,8 @@ func TestSweep(t *testing.T) {
 
 func loadPrices(t testing.TB) map[string]Series {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/stockdata.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	all, err := ParseWideCloses(bytes.NewReader(raw))
+	// The demo's bundled closes (MIT, see internal/demo/PROVENANCE.md).
+	all, err := ParseWideCloses(bytes.NewReader(demo.Prices))
 	if err != nil {
 		t.Fatal(err)
 	}
