@@ -11,6 +11,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/demo"
 	"github.com/wealthalloc/wealthalloc/internal/cli/gateway"
+	"github.com/wealthalloc/wealthalloc/internal/cli/harvest"
 	"github.com/wealthalloc/wealthalloc/internal/cli/history"
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/cli/importcmd"
@@ -60,7 +61,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f), harvest.NewCmd(f)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}

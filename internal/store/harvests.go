@@ -69,8 +69,9 @@ type HarvestScanResult struct {
 // given accounts (all of the portfolio's when accountIDs is empty), so that
 // repeated scans never duplicate:
 //
-//   - an opportunity on a lot that already has a new row updates that row
-//     (figures, and the detected_on..last_seen_on range widened to asOf);
+//   - an opportunity on a lot that already has a new row updates that row:
+//     its detected_on..last_seen_on range widens to asOf, and its figures
+//     become this scan's unless the row was last seen after asOf;
 //   - one on a lot whose latest row is dismissed stays dismissed: it is
 //     returned with that status and nothing is written;
 //   - any other is inserted as new;
@@ -108,6 +109,11 @@ func (q *Queries) RecordHarvestScan(ctx context.Context, userID, portfolioID str
 			k := key{h.AccountID, h.LotID}
 			seen[k] = true
 			if old, ok := open[k]; ok {
+				if asOf < old.LastSeenOn {
+					// A scan of an earlier date only widens the range:
+					// the figures stay those of the latest scan date.
+					h = old
+				}
 				h.ID, h.Status, h.CreatedAt, h.UpdatedAt = old.ID, HarvestNew, old.CreatedAt, at
 				h.DetectedOn, h.LastSeenOn = min(old.DetectedOn, asOf), max(old.LastSeenOn, asOf)
 				if err := q.updateHarvest(ctx, portfolioID, h); err != nil {

@@ -84,6 +84,16 @@ func testHarvestLifecycle(t *testing.T, s *Store) {
 	if len(res.Expired) != 0 {
 		t.Errorf("a scan of an earlier date expired %+v", res.Expired)
 	}
+	// ... and finding a on that earlier date keeps the later figures.
+	a3 := a
+	a3.UnrealizedLoss = d("900")
+	res, err = q.RecordHarvestScan(ctx, f.user, f.pf, date("2008-11-18"), nil, []Harvest{a3})
+	must(t, "RecordHarvestScan earlier with a", err)
+	got, err = q.Harvests(ctx, f.pf, HarvestNew)
+	must(t, "Harvests new", err)
+	if len(got) != 1 || !got[0].UnrealizedLoss.Equal(d("1500")) || got[0].DetectedOn != date("2008-11-18") || got[0].LastSeenOn != date("2008-11-21") {
+		t.Fatalf("after an earlier scan: %+v", got)
+	}
 
 	// b found again: its expired row stays as it was and a new one starts.
 	res, err = q.RecordHarvestScan(ctx, f.user, f.pf, date("2008-11-24"), nil, []Harvest{a, b})
