@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wealthalloc/wealthalloc/internal/ibkr"
 )
@@ -49,4 +50,28 @@ func TestDelayedNotEnabled(t *testing.T) {
 	if err := sub.Err(); !errors.As(err, &api) || api.Code != 10168 || !strings.Contains(err.Error(), "Client Portal") {
 		t.Errorf("stream ended with %v; want 10168 with how to enable delayed data", err)
 	}
+}
+
+// TestQuoteTimeIsLastTradeTime: a quote's time is the last trade's time
+// the Gateway sent (tick 45), here the simulator's market time on AsOf,
+// not when the client received it.
+func TestQuoteTimeIsLastTradeTime(t *testing.T) {
+	t.Parallel()
+	_, addr := startSim(t)
+	c := dial(t, clientConfig(addr))
+	open := time.Date(2026, 3, 13, 13, 30, 0, 0, time.UTC) // 09:30 New York
+	inSession := func(tm time.Time) bool { return !tm.Before(open) && !tm.After(open.Add(390*time.Minute)) }
+	q, err := c.Quote(t.Context(), ibkr.Contract{Symbol: "VTI"})
+	if err != nil || !inSession(q.Time) {
+		t.Errorf("Quote time = %v, %v; want the simulated market time on 2026-03-13", q.Time, err)
+	}
+	sub, err := c.Subscribe(t.Context(), ibkr.Contract{Symbol: "SPY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	eventually(t, "the stream's quote dated in simulated market time", func() bool {
+		q := sub.Quote()
+		return q.Last.Valid && inSession(q.Time)
+	})
 }

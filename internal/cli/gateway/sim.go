@@ -166,7 +166,7 @@ func RunSim(ctx context.Context, opts *SimOptions) error {
 	}
 	sort.Strings(syms)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "IB Gateway simulator (TWS API server version %d) listening on %s\n", 178, addr)
+	fmt.Fprintf(&b, "IB Gateway simulator (TWS API server version %d) listening on %s\n", srv.ServerVersion(), addr)
 	fmt.Fprintf(&b, "accounts: %s; symbols: %s", strings.Join(ids, ", "), strings.Join(syms, ", "))
 	if cfg.AsOf != "" {
 		fmt.Fprintf(&b, "; as of %s", cfg.AsOf)

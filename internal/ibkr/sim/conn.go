@@ -312,7 +312,7 @@ func (c *conn) handshake() bool {
 	}
 	c.s.mu.Lock()
 	v := c.s.cfg.ServerVersion
-	connTime := c.s.cfg.Now().UTC().Format("20060102 15:04:05") + " UTC"
+	connTime := c.s.marketNow().UTC().Format("20060102 15:04:05") + " UTC" // the simulated clock, like every other time
 	c.enqueue(wire.ServerHello(v, connTime))
 	c.s.mu.Unlock()
 	c.s.log.Debug("handshake", "conn", c.seq, "min", lo, "max", hi, "options", opts, "answer", v)

@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/csv"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -66,8 +67,44 @@ func TestDemoPrices(t *testing.T) {
 			want = b
 		}
 	}
-	if !dec(bars[len(bars)-1]["close"]).Equal(want.Close) {
-		t.Errorf("close %s, want %s", bars[len(bars)-1]["close"], want.Close)
+	// The demo's adjusted closes have many decimals: bars show them on the
+	// 0.01 tick.
+	if !dec(bars[len(bars)-1]["close"]).Equal(want.Close.Round(2)) {
+		t.Errorf("close %s, want %s", bars[len(bars)-1]["close"], want.Close.Round(2))
+	}
+	onTick := func(what, v string) {
+		t.Helper()
+		if !dec(v).Mod(cent).IsZero() {
+			t.Errorf("%s %s is not on the 0.01 tick", what, v)
+		}
+	}
+	for _, b := range bars {
+		for _, k := range []string{"open", "high", "low", "close"} {
+			onTick("daily "+k, b[k])
+		}
+	}
+	c.send(wire.ReqHistoricalData, history("MSFT", "2", "", "5 mins", "2 D", 1))
+	for _, b := range c.next().Groups["bars"] {
+		for _, k := range []string{"open", "high", "low", "close"} {
+			onTick("5-minute "+k, b[k])
+		}
+	}
+	// Quotes too, with the last trade's time (tick 45) in market time.
+	c.send(wire.ReqMktData, stock("MSFT", map[string]string{"reqId": "3", "snapshot": "1"}))
+	var stamp string
+	for _, m := range c.until(func(m wire.Msg) bool { return m.Layout == wire.TickSnapshotEnd }) {
+		if m.Layout == wire.TickPrice {
+			onTick("tick "+m.Get("tickType"), m.Get("price"))
+		}
+		if m.Layout == wire.TickString && m.Get("tickType") == "45" {
+			stamp = m.Get("value")
+		}
+	}
+	s.mu.Lock()
+	now := s.marketNow().Unix()
+	s.mu.Unlock()
+	if stamp != strconv.FormatInt(now, 10) {
+		t.Errorf("tick 45 = %q, want the market time %d", stamp, now)
 	}
 	o := placeOrder(1, "IBM", "BUY", "10", "MKT", "", "")
 	o["account"] = "DU7654321"

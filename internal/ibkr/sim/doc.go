@@ -11,7 +11,8 @@
 // # Connection
 //
 // A client sends "API\0" and "v<min>..<max>"; the server answers with
-// Config.ServerVersion and the connection time ("yyyymmdd hh:mm:ss UTC").
+// Config.ServerVersion and the connection time ("yyyymmdd hh:mm:ss UTC",
+// simulated market time).
 // If the range does not hold that version the answer is sent anyway and
 // the connection closed, as an older Gateway does. The first message must
 // be startApi (71); anything else gets error 320 and a close. A client id
@@ -39,13 +40,19 @@
 // and date alone: the same data and seed always give the same ticks, bars
 // and fills. Minute volumes split the daily volume exactly.
 //
+// Every price shown lies on the 0.01 tick the simulator advertises
+// (minTick): input prices are rounded to it (those already on it are
+// exact) before paths, quotes and bars are made of them.
+//
 // Market data: the last price is the path's point for the current minute,
-// bid and ask a cent either side, close the previous day's close. Market
-// data types 3 and 4 (or the delayed fault) send tick types 66–76 fifteen
-// minutes behind. Streaming subscriptions get the ticks that changed every
-// Config.TickInterval. Historical daily bars are the input bars unchanged;
-// intraday bars aggregate the path; the end "" is AsOf's close, so history
-// shows all of today whatever the market clock says.
+// bid and ask a cent either side, close the previous day's close, and tick
+// 45 (last timestamp) the market time. Market data types 3 and 4 (or the
+// delayed fault) send tick types 66–76 and 88 fifteen minutes behind.
+// Streaming subscriptions get the ticks that changed every
+// Config.TickInterval. Historical daily bars are the input bars on the
+// tick; intraday bars aggregate the path; the end "" is AsOf's close, so
+// history shows all of today whatever the market clock says. The
+// handshake's connection time is the market clock too.
 //
 // # Orders
 //

@@ -201,7 +201,7 @@ func TestFaultConnectivity(t *testing.T) {
 	}
 	// While connectivity is lost, streams pause; 1101 restores and drops them.
 	c.send(wire.ReqMktData, stock("AAA", map[string]string{"reqId": "1"}))
-	c.until(func(m wire.Msg) bool { return m.Layout == wire.TickPrice && m.Get("tickType") == "14" })
+	c.until(func(m wire.Msg) bool { return m.Layout == wire.TickString && m.Get("tickType") == "45" })
 	clk.Advance(time.Hour)
 	c.quiet(50 * time.Millisecond)
 	s.Broadcast(1101, "")

@@ -224,8 +224,8 @@ func (s *Server) bars(sym *symbol, size, n int, unit string, end time.Time) ([]h
 		start = end.AddDate(-n, 0, 0)
 	}
 	if size <= 0 {
-		// Daily bars from the input, unchanged; weekly and monthly ones
-		// gather them.
+		// Daily bars from the input, on the 0.01 tick (unchanged when
+		// already on it); weekly and monthly ones gather them.
 		startDay := time.Date(start.In(eastern).Year(), start.In(eastern).Month(), start.In(eastern).Day(), 0, 0, 0, 0, eastern)
 		var out []histBar
 		for i := 0; i <= last; i++ {
@@ -233,7 +233,7 @@ func (s *Server) bars(sym *symbol, size, n int, unit string, end time.Time) ([]h
 			if unit == "D" && d.Before(startDay) || unit != "D" && !d.After(startDay) {
 				continue
 			}
-			b := sym.bars[i]
+			b := tickBar(sym.bars[i])
 			hb := histBar{start: d, open: b.Open, high: b.High, low: b.Low, close: b.Close, volume: b.Volume,
 				count: max(b.Volume.IntPart()/100, 1), daily: true}
 			if size < 0 && len(out) > 0 && samePeriod(out[len(out)-1].start, d, size) {

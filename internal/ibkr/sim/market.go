@@ -28,6 +28,17 @@ var (
 	cent    = decimal.New(1, -2)
 )
 
+// onTick rounds a price to the 0.01 tick the simulator advertises
+// (minTick in contractDetails and tickReqParams); a price on the tick is
+// unchanged. A positive price never rounds to zero.
+func onTick(d decimal.Decimal) decimal.Decimal {
+	r := d.Round(2)
+	if d.IsPositive() && !r.IsPositive() {
+		return cent
+	}
+	return r
+}
+
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -141,14 +152,15 @@ func (m *market) session(day time.Time) (open, close time.Time) {
 
 // path is the intraday price path of bars[i]: 391 points, one per minute
 // from the open (point 0, the bar's open) to the close (point 390, the
-// bar's close). It touches the bar's high and low exactly and stays
-// within them; points in between are whole cents. The same seed, symbol
-// and date always give the same path.
+// bar's close). Every point is on the 0.01 tick: the bar's prices are
+// rounded to it first (unchanged when already on it), and the path
+// touches the rounded high and low exactly and stays within them. The
+// same seed, symbol and date always give the same path.
 func (m *market) path(sym *symbol, i int) []decimal.Decimal {
 	if p, ok := sym.paths[i]; ok {
 		return p
 	}
-	b := sym.bars[i]
+	b := tickBar(sym.bars[i])
 	rng := m.rng(sym.name, b.Date, "path")
 	p := make([]decimal.Decimal, sessionMinutes+1)
 	if b.High.Equal(b.Low) {
@@ -272,6 +284,7 @@ func (m *market) minuteOf(sym *symbol, i int, t time.Time) int {
 type quote struct {
 	last, bid, ask, high, low, open, prevClose decimal.Decimal
 	bidSize, askSize, lastSize, volume         decimal.Decimal
+	at                                         time.Time // the market time it shows (15 minutes back for delayed data)
 }
 
 func (m *market) quoteAt(sym *symbol, t time.Time) quote {
@@ -293,10 +306,11 @@ func (m *market) quoteAt(sym *symbol, t time.Time) quote {
 		q.bid = q.last
 	}
 	q.ask = q.last.Add(cent)
-	q.prevClose = sym.bars[i].Open
+	q.prevClose = onTick(sym.bars[i].Open)
 	if i > 0 {
-		q.prevClose = sym.bars[i-1].Close
+		q.prevClose = onTick(sym.bars[i-1].Close)
 	}
+	q.at = t
 	rng := m.rng(sym.name, sym.bars[i].Date, "size", fmt.Sprint(k))
 	q.bidSize = decimal.NewFromInt(int64(100 * (1 + rng.IntN(20))))
 	q.askSize = decimal.NewFromInt(int64(100 * (1 + rng.IntN(20))))
@@ -308,6 +322,12 @@ func (m *market) quoteAt(sym *symbol, t time.Time) quote {
 // today.
 func (m *market) priceAt(sym *symbol, t time.Time) decimal.Decimal {
 	return m.path(sym, sym.today)[m.minuteOf(sym, sym.today, t)]
+}
+
+// tickBar is a bar with its prices on the 0.01 tick.
+func tickBar(b Bar) Bar {
+	b.Open, b.High, b.Low, b.Close = onTick(b.Open), onTick(b.High), onTick(b.Low), onTick(b.Close)
+	return b
 }
 
 // BarsFromCloses makes daily bars from a series of closes, for price data

@@ -18,11 +18,14 @@ type subscription struct {
 }
 
 // Tick types, live and delayed (reference/ibkr.md §2.3).
-type tickTypes struct{ bidSize, bid, ask, askSize, last, lastSize, high, low, volume, close, open int }
+type tickTypes struct {
+	bidSize, bid, ask, askSize, last, lastSize, high, low, volume, close, open int
+	lastTimestamp                                                              int // a tickString
+}
 
 var (
-	liveTicks    = tickTypes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14}
-	delayedTicks = tickTypes{69, 66, 67, 70, 68, 71, 72, 73, 74, 75, 76}
+	liveTicks    = tickTypes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 45}
+	delayedTicks = tickTypes{69, 66, 67, 70, 68, 71, 72, 73, 74, 75, 76, 88}
 )
 
 func (c *conn) reqMktData(m wire.Msg) {
@@ -126,4 +129,10 @@ func (c *conn) sendTicks(sub *subscription, q quote, prev *quote) {
 	size(tt.volume, q.volume, &p.volume)
 	price(tt.close, q.prevClose, zero, &p.prevClose, nil)
 	price(tt.open, q.open, zero, &p.open, nil)
+	// The last trade's time (tick 45, delayed 88) in simulated market time,
+	// whenever the last trade changed.
+	if prev == nil || !q.last.Equal(p.last) || !q.lastSize.Equal(p.lastSize) || q.at.Truncate(time.Minute) != p.at.Truncate(time.Minute) {
+		c.send(wire.TickString, map[string]string{"reqId": reqID, "tickType": strconv.Itoa(tt.lastTimestamp),
+			"value": strconv.FormatInt(q.at.Unix(), 10)})
+	}
 }

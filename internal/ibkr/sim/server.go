@@ -205,6 +205,10 @@ func (s *Server) Start(addr string) (string, error) {
 	return l.Addr().String(), nil
 }
 
+// ServerVersion is the protocol version the server answers with
+// (Config.ServerVersion, or wire.ServerVersion by default).
+func (s *Server) ServerVersion() int { return s.cfg.ServerVersion }
+
 // Addr is the address of the first listener ("" before Serve).
 func (s *Server) Addr() string {
 	s.mu.Lock()
