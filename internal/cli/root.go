@@ -36,8 +36,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run an Interactive Brokers portfolio from the terminal",
 		Long: `WealthAlloc keeps your accounts, trades and tax lots in a local database
 (SQLite by default, PostgreSQL for teams), values them from stored prices,
-syncs positions, executions, quotes and price history from IB Gateway, and —
-in later releases — trades through it and harvests tax losses.
+syncs positions, executions, quotes and price history from IB Gateway,
+applies wash sales across all of a household's accounts, finds tax losses to
+harvest, and measures performance and risk.
 
 Start with "wealthalloc demo" to see it on bundled real prices, or
 "wealthalloc init" to set up your own.`,
@@ -61,7 +62,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f), harvest.NewCmd(f)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f), harvestCmd(f)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}
@@ -77,6 +78,14 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 	root.AddCommand(exitCodesTopic())
 	markUsageErrors(root)
 	return root
+}
+
+// harvestCmd is `harvest` with the Form 8949 report, which lives with the
+// other tax reports.
+func harvestCmd(f *cmdutil.Factory) *cobra.Command {
+	h := harvest.NewCmd(f)
+	h.AddCommand(taxcmd.NewCmdHarvestReport(f, nil))
+	return h
 }
 
 // markUsageErrors makes cobra's argument-count errors *FlagErrors, so they
