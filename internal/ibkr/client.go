@@ -386,8 +386,23 @@ func (c *Client) write(ctx context.Context, cn *conn, frame []byte) error {
 	_ = cn.nc.SetWriteDeadline(time.Now().Add(c.cfg.RequestTimeout))
 	_, err := cn.nc.Write(frame)
 	if err != nil {
-		// The reader sees the close and reports the drop.
+		// The reader sees the close and reports the drop; its reason (the
+		// Gateway closed the connection, say) beats the write's "use of
+		// closed network connection". The reader never writes, so waiting
+		// for it cannot deadlock; the timer only bounds the wait.
 		cn.nc.Close()
+		t := time.NewTimer(time.Second)
+		defer t.Stop()
+		select {
+		case <-cn.dead:
+			c.mu.Lock()
+			drop := cn.dropErr
+			c.mu.Unlock()
+			if drop != nil {
+				return drop
+			}
+		case <-t.C:
+		}
 		return &StepError{Step: "connection", Addr: cn.addr, Err: err}
 	}
 	return nil
