@@ -105,8 +105,40 @@ func newWorkspace(l layout, b, t int) *workspace {
 	return w
 }
 
+// gemmAcc sets out[i*n+c] += Σ_kk a[i*sRow+kk*sK]·w[kk*n+c] for i < rows,
+// c < n, summing over kk < k in ascending order: the AVX2 kernel when n is a
+// multiple of 16 (the gate width 4H for H a multiple of 4), else false.
+func gemmAcc(out, a, w []float64, rows, k, n, sRow, sK int) bool {
+	if !useAVX2 || n%16 != 0 || rows <= 0 || k <= 0 {
+		return false
+	}
+	if len(out) < rows*n || len(w) < k*n || len(a) <= (rows-1)*sRow+(k-1)*sK {
+		panic("ml: gemmAcc: slice too short")
+	}
+	gemmAccAVX(out, a, w, rows, k, n, sRow, sK)
+	return true
+}
+
 // matAdd sets out += a·w for a (rows×k) and w (k×n), all row-major.
 func matAdd(out, a, w []float64, rows, k, n int) {
+	if !gemmAcc(out, a, w, rows, k, n, k, 1) {
+		matAddGo(out, a, w, rows, k, n)
+	}
+}
+
+func matAddGo(out, a, w []float64, rows, k, n int) {
+	if n == 1 { // the output layer at D = 1: no call per element
+		for r := range rows {
+			o := out[r]
+			for j, s := range a[r*k : (r+1)*k] {
+				if s != 0 {
+					o += float64(s * w[j])
+				}
+			}
+			out[r] = o
+		}
+		return
+	}
 	for r := range rows {
 		o := out[r*n : (r+1)*n]
 		ar := a[r*k : (r+1)*k]
@@ -120,6 +152,26 @@ func matAdd(out, a, w []float64, rows, k, n int) {
 
 // matTransAdd sets out += a·wᵀ for a (rows×n) and w (k×n).
 func matTransAdd(out, a, w []float64, rows, k, n int) {
+	if useAVX2 && k%4 == 0 && n%4 == 0 && rows > 0 && k > 0 && n > 0 {
+		if len(out) < rows*k || len(a) < rows*n || len(w) < k*n {
+			panic("ml: matTransAdd: slice too short")
+		}
+		dotRowsAVX(out, a, w, rows, k, n)
+		return
+	}
+	matTransAddGo(out, a, w, rows, k, n)
+}
+
+func matTransAddGo(out, a, w []float64, rows, k, n int) {
+	if n == 1 { // as floats.Dot of length 1 sums: 0 + x·y
+		for r, ar := range a[:rows] {
+			o := out[r*k : (r+1)*k]
+			for j := range o {
+				o[j] += float64(ar*w[j]) + 0
+			}
+		}
+		return
+	}
 	for r := range rows {
 		ar := a[r*n : (r+1)*n]
 		o := out[r*k : (r+1)*k]
@@ -131,6 +183,23 @@ func matTransAdd(out, a, w []float64, rows, k, n int) {
 
 // outerAdd sets g += aᵀ·d for a (rows×k) and d (rows×n): a weight gradient.
 func outerAdd(g, a, d []float64, rows, k, n int) {
+	if !gemmAcc(g, a, d, k, rows, n, 1, k) {
+		outerAddGo(g, a, d, rows, k, n)
+	}
+}
+
+func outerAddGo(g, a, d []float64, rows, k, n int) {
+	if n == 1 {
+		g = g[:k]
+		for r, dr := range d[:rows] {
+			for j, s := range a[r*k : (r+1)*k] {
+				if s != 0 {
+					g[j] += float64(s * dr)
+				}
+			}
+		}
+		return
+	}
 	for r := range rows {
 		ar := a[r*k : (r+1)*k]
 		dr := d[r*n : (r+1)*n]

@@ -389,6 +389,7 @@ type trainer struct {
 	nstep int
 	ws    map[int]*workspace
 	xs    [][]float64
+	xv    [][]float64 // validation batches
 }
 
 func newTrainer(l layout, cfg Config, t int) *trainer {
@@ -460,7 +461,8 @@ func (tr *trainer) evalLoss(p []float64, rows [][]float64, starts []int, w []flo
 	for b := 0; b < len(starts); b += tr.cfg.Batch {
 		batch := starts[b:min(b+tr.cfg.Batch, len(starts))]
 		ws := tr.workspace(len(batch))
-		xs := gather(nil, rows, batch, tr.t, tr.l.D)
+		tr.xv = gather(tr.xv, rows, batch, tr.t, tr.l.D)
+		xs := tr.xv
 		tr.l.forward(p, ws, xs, tr.cfg.Mask, tr.t)
 		total += tr.l.loss(ws, xs, w) * float64(len(batch))
 	}
