@@ -79,10 +79,31 @@ type disposalRecord struct {
 // lotIndex finds lots by ID. It is keyed by a hash of the ID, which Replay
 // computes in one pass over its input, and keeps the rare IDs whose hash an
 // earlier ID already has in a second map.
+//
+// The lots from upto on are not in the maps yet: while Replay books a
+// history whose lot IDs it has found distinct (deferred), opening a lot
+// needs no look-up, and the index is filled in only when a look-up is needed
+// (a sale naming its lots, or a later Apply).
 type lotIndex struct {
 	seed     maphash.Seed
 	byHash   map[uint64]int32
 	collided map[string]int32
+	upto     int
+	deferred bool
+}
+
+// sync adds the lots not yet in the index.
+func (x *lotIndex) sync(lots []lotRecord) {
+	if x.upto == len(lots) {
+		return
+	}
+	if len(x.byHash) == 0 {
+		x.byHash = make(map[uint64]int32, len(lots)-x.upto)
+	}
+	for i := x.upto; i < len(lots); i++ {
+		x.add(lots[i].id, x.hash(lots[i].id), i)
+	}
+	x.upto = len(lots)
 }
 
 func newLotIndex(size int) lotIndex {
@@ -93,19 +114,31 @@ func (x *lotIndex) hash(id string) uint64 { return maphash.String(x.seed, id) }
 
 // find returns the index of the lot with the given ID and hash.
 func (x *lotIndex) find(lots []lotRecord, id string, h uint64) (int, bool) {
-	i, ok := x.byHash[h]
-	if !ok {
-		return 0, false
-	}
-	if lots[i].id == id {
-		return int(i), true
-	}
-	i, ok = x.collided[id]
-	return int(i), ok
+	i, ok, _ := x.lookup(lots, id, h)
+	return i, ok
 }
+
+// lookup is find that also says whether no lot has the hash yet (then add
+// may skip its own look-up: see addFree).
+func (x *lotIndex) lookup(lots []lotRecord, id string, h uint64) (i int, ok, free bool) {
+	x.sync(lots)
+	j, ok := x.byHash[h]
+	if !ok {
+		return 0, false, true
+	}
+	if lots[j].id == id {
+		return int(j), true, false
+	}
+	j, ok = x.collided[id]
+	return int(j), ok, false
+}
+
+// addFree is add for a lot whose hash lookup found free.
+func (x *lotIndex) addFree(h uint64, i int) { x.byHash[h] = int32(i); x.upto = i + 1 }
 
 // add records lot i, whose ID is not yet in the index.
 func (x *lotIndex) add(id string, h uint64, i int) {
+	x.upto = i + 1
 	if _, ok := x.byHash[h]; !ok {
 		x.byHash[h] = int32(i)
 		return
@@ -172,7 +205,6 @@ func Replay(accounts []Account, trades []Trade) (*Ledger, error) {
 			}
 			invalid[i] = err
 		}
-		b.id = t.ID
 		keys[i] = replayKey{day: int64(t.Date)*16 + int64(t.Action.DayRank()), idPrefix: prefix8(t.ID)}
 		if t.Action == Buy || t.Action == Reinvest {
 			b.idHash = l.lotIndex.hash(t.ID)
@@ -187,10 +219,16 @@ func Replay(accounts []Account, trades []Trade) (*Ledger, error) {
 	}
 
 	l.lots = make([]lotRecord, 0, opening)
-	l.lotIndex.byHash = make(map[uint64]int32, opening)
+	if distinctHashes(bookings, trades, opening) {
+		// No two lots will share an ID: booking them needs no look-up.
+		l.lotIndex.deferred = true
+		defer func() { l.lotIndex.deferred = false }()
+	} else {
+		l.lotIndex.byHash = make(map[uint64]int32, opening)
+	}
 	l.sales = make([]saleRecord, 0, sales)
 	l.disposals = make([]disposalRecord, 0, sales+sales/2)
-	for _, i := range replayOrder(keys, bookings) {
+	for _, i := range replayOrder(keys, trades) {
 		b := &bookings[i]
 		if b.t == nil {
 			return l, invalid[int(i)]
@@ -200,6 +238,24 @@ func Replay(accounts []Account, trades []Trade) (*Ledger, error) {
 		}
 	}
 	return l, nil
+}
+
+// distinctHashes reports whether the opening trades' ID hashes are all
+// different (then so are their IDs), by sorting them.
+func distinctHashes(bookings []booking, trades []Trade, opening int) bool {
+	hs := make([]uint64, 0, opening)
+	for i := range trades {
+		if a := trades[i].Action; a == Buy || a == Reinvest {
+			hs = append(hs, bookings[i].idHash)
+		}
+	}
+	slices.Sort(hs)
+	for i := 1; i < len(hs); i++ {
+		if hs[i] == hs[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // prefix8 is the first 8 bytes of s, big-endian, zero-padded: prefix8(a) <
@@ -220,7 +276,7 @@ func prefix8(s string) uint64 {
 // resort so that the order is total even for duplicate IDs. Histories span
 // far fewer days than they hold trades, so it counts the trades of each day
 // and action to place them, then sorts each of those groups by ID.
-func replayOrder(bs []replayKey, bookings []booking) []int32 {
+func replayOrder(bs []replayKey, trades []Trade) []int32 {
 	compare := func(i, j int32) int {
 		a, b := &bs[i], &bs[j]
 		if a.day != b.day {
@@ -229,7 +285,7 @@ func replayOrder(bs []replayKey, bookings []booking) []int32 {
 		if a.idPrefix != b.idPrefix {
 			return cmp.Compare(a.idPrefix, b.idPrefix)
 		}
-		if c := strings.Compare(bookings[i].id, bookings[j].id); c != 0 {
+		if c := strings.Compare(trades[i].ID, trades[j].ID); c != 0 {
 			return c
 		}
 		return cmp.Compare(i, j)
@@ -289,17 +345,15 @@ func (l *Ledger) Apply(t Trade) error {
 }
 
 // booking is a trade checked on its own, with its numbers in units.
+// It refers to the trade for the rest (ID, symbol, action, date), and is
+// small: Replay makes one per trade.
 type booking struct {
 	t      *Trade // nil when the trade is invalid
 	a      *ledgerAccount
-	id     string
-	symbol string
-	action Action
-	date   Date
 	q      int64 // quantity units: the shares, or the N of a SPLIT's N-for-M
 	money  int64 // money units: a new lot's basis, or else the net cash
-	picks  bool  // a SELL that names its lots
 	idHash uint64
+	picks  bool // a SELL that names its lots
 }
 
 // replayKey is what Replay sorts a trade by, with its ID.
@@ -337,19 +391,25 @@ func (l *Ledger) prepare(t *Trade) (booking, error) {
 	if t.Action.NeedsSymbol() && t.Symbol == "" {
 		return booking{}, bookingErr(t, "symbol", "a %s needs a symbol", t.Action)
 	}
-	b := booking{t: t, a: a, id: t.ID, symbol: t.Symbol, action: t.Action, date: t.Date, picks: len(t.Lots) > 0}
+	b := booking{t: t, a: a, picks: len(t.Lots) > 0}
 	if t.Action.NeedsQuantity() {
-		what, shown := "quantity", t.Quantity.String()
-		if t.Action == Split {
-			what, shown = "split ratio", ratioString(t)
+		// What the errors show, formatted only for an error.
+		shown := func() (string, string) {
+			if t.Action == Split {
+				return "split ratio", ratioString(t)
+			}
+			return "quantity", t.Quantity.String()
 		}
 		if !t.Quantity.IsPositive() || t.SplitFrom.IsNegative() {
+			what, shown := shown()
 			return booking{}, bookingErr(t, "quantity", "%s must be positive, got %s", what, shown)
 		}
 		if b.q, ok = units(t.Quantity, QuantityPlaces); !ok {
+			what, shown := shown()
 			return booking{}, bookingErr(t, "quantity", "%s %s is too large: at most %s", what, shown, maxQuantity)
 		}
 		if b.q == 0 {
+			what, shown := shown()
 			return booking{}, bookingErr(t, "quantity", "%s %s rounds to zero at %d decimal places", what, shown, QuantityPlaces)
 		}
 	}
@@ -421,7 +481,7 @@ func (l *Ledger) account(id string) (*ledgerAccount, bool) {
 
 // commit books a prepared trade, or leaves the ledger as it was.
 func (l *Ledger) commit(b *booking) error {
-	switch b.action {
+	switch b.t.Action {
 	case Buy, Reinvest:
 		return l.open(b)
 	case Sell:
@@ -440,27 +500,31 @@ func (l *Ledger) commit(b *booking) error {
 // open books a BUY or REINVEST.
 func (l *Ledger) open(b *booking) error {
 	t, a := b.t, b.a
-	if b.id == "" {
-		return bookingErr(t, "id", "a %s needs an id: it becomes the id of the lot it opens", b.action)
+	if b.t.ID == "" {
+		return bookingErr(t, "id", "a %s needs an id: it becomes the id of the lot it opens", b.t.Action)
 	}
 	if b.idHash == 0 {
-		b.idHash = l.lotIndex.hash(b.id)
+		b.idHash = l.lotIndex.hash(b.t.ID)
 	}
-	if i, ok := l.lotIndex.find(l.lots, b.id, b.idHash); ok {
+	i, taken, free := 0, false, false
+	if !l.lotIndex.deferred {
+		i, taken, free = l.lotIndex.lookup(l.lots, b.t.ID, b.idHash)
+	}
+	if taken {
 		old := &l.lots[i]
-		return bookingErr(t, "id", "lot id %q is already taken by the lot of %s bought on %s in account %s", b.id, old.symbol, old.acquired, old.account)
+		return bookingErr(t, "id", "lot id %q is already taken by the lot of %s bought on %s in account %s", b.t.ID, old.symbol, old.acquired, old.account)
 	}
-	p := a.positions[b.symbol]
+	p := a.positions[b.t.Symbol]
 	held := int64(0)
 	if p != nil {
 		held = p.qty
 	}
 	newHeld, ok := addUnits(held, b.q)
 	if !ok {
-		return bookingErr(t, "quantity", "it would take the holding of %s in account %s beyond %s", b.symbol, a.id, maxQuantity)
+		return bookingErr(t, "quantity", "it would take the holding of %s in account %s beyond %s", b.t.Symbol, a.id, maxQuantity)
 	}
 	cash := a.cash
-	if b.action == Buy {
+	if b.t.Action == Buy {
 		// A BUY's NetCash is minus its CostBasis (what was paid, fees
 		// included); a REINVEST moves no cash.
 		if cash, ok = addUnits(cash, -b.money); !ok {
@@ -469,22 +533,28 @@ func (l *Ledger) open(b *booking) error {
 	}
 
 	l.lots = append(l.lots, lotRecord{
-		id:          b.id,
+		id:          b.t.ID,
 		account:     a.id,
-		symbol:      b.symbol,
-		acquired:    b.date,
-		adjAcquired: b.date,
+		symbol:      b.t.Symbol,
+		acquired:    b.t.Date,
+		adjAcquired: b.t.Date,
 		origQty:     b.q,
 		qty:         b.q,
 		origBasis:   b.money,
 		basis:       b.money,
 		adjusted:    b.money,
 	})
-	i := len(l.lots) - 1
-	l.lotIndex.add(b.id, b.idHash, i)
+	i = len(l.lots) - 1
+	switch {
+	case l.lotIndex.deferred: // sync adds it when a look-up needs it
+	case free:
+		l.lotIndex.addFree(b.idHash, i)
+	default:
+		l.lotIndex.add(b.t.ID, b.idHash, i)
+	}
 	if p == nil {
 		p = &position{hifo: a.method == HIFO}
-		a.positions[b.symbol] = p
+		a.positions[b.t.Symbol] = p
 	}
 	l.insert(p, i)
 	p.qty = newHeld
@@ -558,13 +628,13 @@ func (s *lotState) take(x int64) portion {
 // sell books a SELL: it plans every portion first, then changes the ledger.
 func (l *Ledger) sell(b *booking) error {
 	t, a, q, net := b.t, b.a, b.q, b.money
-	p := a.positions[b.symbol]
+	p := a.positions[b.t.Symbol]
 	held := int64(0)
 	if p != nil {
 		held = p.qty
 	}
 	if held < q {
-		return bookingErr(t, "quantity", "sell of %s %s exceeds the %s held in account %s", qtyString(q), b.symbol, qtyString(held), a.id)
+		return bookingErr(t, "quantity", "sell of %s %s exceeds the %s held in account %s", qtyString(q), b.t.Symbol, qtyString(held), a.id)
 	}
 	cash, ok := addUnits(a.cash, net)
 	if !ok {
@@ -613,7 +683,7 @@ func (l *Ledger) sell(b *booking) error {
 		lot.adjusted -= pt.adjusted
 		if lot.qty == 0 {
 			lot.basis, lot.adjusted = 0, 0 // already, as the last share takes all the basis
-			lot.closed, lot.isClosed = b.date, true
+			lot.closed, lot.isClosed = b.t.Date, true
 			closed++
 			continue
 		}
@@ -635,7 +705,7 @@ func (l *Ledger) sell(b *booking) error {
 		p.open = slices.Delete(p.open, j, j+1)
 		l.insert(p, i)
 	}
-	l.sales = append(l.sales, saleRecord{id: b.id, date: b.date})
+	l.sales = append(l.sales, saleRecord{id: b.t.ID, date: b.t.Date})
 	a.cash = cash
 	return nil
 }
@@ -801,7 +871,7 @@ func (l *Ledger) planPicks(t *Trade, q int64) ([]portion, error) {
 // symbol the account does not hold changes nothing.
 func (l *Ledger) split(b *booking) error {
 	t, a := b.t, b.a
-	p := a.positions[b.symbol]
+	p := a.positions[b.t.Symbol]
 	if p == nil || len(p.open) == 0 {
 		return nil
 	}

@@ -1241,3 +1241,35 @@ func TestReplayOrderWideDateRange(t *testing.T) {
 		t.Errorf("disposals (-want +got):\n%s", diff)
 	}
 }
+
+// TestReplayLotIndex: Replay books a history of distinct lot IDs without
+// indexing them as it goes; the index is filled in when a sale names lots
+// or a later Apply needs it, and a history with a repeated ID still fails
+// on its second use.
+func TestReplayLotIndex(t *testing.T) {
+	trades := []Trade{
+		buy("a1", "fifo", "AAPL", "2024-01-02", "5", "10"),
+		buy("a2", "fifo", "AAPL", "2024-01-03", "5", "11"),
+		sell("s1", "fifo", "AAPL", "2024-01-04", "2", "12", pick("a2", "2")),
+		buy("a3", "fifo", "AAPL", "2024-01-05", "5", "9"),
+		sell("s2", "fifo", "AAPL", "2024-01-06", "1", "12", pick("a3", "1")),
+	}
+	l, err := Replay(testAccounts, trades)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Apply(buy("a3", "ira", "MSFT", "2024-02-01", "1", "1")); err == nil || !strings.Contains(err.Error(), `lot id "a3" is already taken`) {
+		t.Fatalf("Apply of a taken lot ID after Replay: %v", err)
+	}
+	mustApply(t, l, buy("a4", "fifo", "AAPL", "2024-02-01", "1", "1"), sell("s3", "fifo", "AAPL", "2024-02-02", "1", "2", pick("a4", "1")))
+	if err := l.Apply(sell("s4", "fifo", "AAPL", "2024-02-03", "1", "2", pick("a1", "1"))); err != nil {
+		t.Fatal(err)
+	}
+
+	dup := append(slices.Clone(trades), buy("a1", "ira", "MSFT", "2024-01-07", "1", "1"))
+	_, err = Replay(testAccounts, dup)
+	var be *BookingError
+	if !errors.As(err, &be) || be.Field != "id" || !strings.Contains(err.Error(), `lot id "a1" is already taken`) {
+		t.Fatalf("Replay with a repeated lot ID: %v", err)
+	}
+}

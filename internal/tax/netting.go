@@ -73,9 +73,8 @@ type Netting struct {
 // long 2,000. The worksheet's taxable-income cap (lines 1–4) is not applied:
 // the deduction is assumed usable in full.
 func Net(gains []Gain, year int, carryIn Carryover, filing string) Netting {
-	n := Netting{Year: year, Filing: filing, CarryIn: carryIn}
 	zero := decimal.Zero
-	n.ShortGains, n.ShortLosses, n.LongGains, n.LongLosses = zero, zero, zero, zero
+	sg, sl, lg, ll := zero, zero, zero, zero
 	for i := range gains {
 		g := &gains[i]
 		if !g.Taxable || g.DateSold.Time().Year() != year {
@@ -83,15 +82,24 @@ func Net(gains []Gain, year int, carryIn Carryover, filing string) Netting {
 		}
 		switch {
 		case g.Term == Long && g.GainLoss.IsPositive():
-			n.LongGains = n.LongGains.Add(g.GainLoss)
+			lg = lg.Add(g.GainLoss)
 		case g.Term == Long:
-			n.LongLosses = n.LongLosses.Sub(g.GainLoss)
+			ll = ll.Sub(g.GainLoss)
 		case g.GainLoss.IsPositive():
-			n.ShortGains = n.ShortGains.Add(g.GainLoss)
+			sg = sg.Add(g.GainLoss)
 		default:
-			n.ShortLosses = n.ShortLosses.Sub(g.GainLoss)
+			sl = sl.Sub(g.GainLoss)
 		}
 	}
+	return netting(year, filing, carryIn, sg, sl, lg, ll)
+}
+
+// netting is Net from the year's sums: short-term gains and losses and
+// long-term gains and losses, losses positive.
+func netting(year int, filing string, carryIn Carryover, shortGains, shortLosses, longGains, longLosses decimal.Decimal) Netting {
+	n := Netting{Year: year, Filing: filing, CarryIn: carryIn}
+	zero := decimal.Zero
+	n.ShortGains, n.ShortLosses, n.LongGains, n.LongLosses = shortGains, shortLosses, longGains, longLosses
 	n.NetShort = n.ShortGains.Sub(n.ShortLosses).Sub(carryIn.Short)
 	n.NetLong = n.LongGains.Sub(n.LongLosses).Sub(carryIn.Long)
 	n.Net = n.NetShort.Add(n.NetLong)

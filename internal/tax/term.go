@@ -53,6 +53,14 @@ func (t *Term) UnmarshalText(b []byte) error {
 // the end of a month), so a sale on Mar 1 is long-term; time.AddDate would
 // give Mar 1 and call it short. portfolio.Date.AddYears clamps that way.
 func HoldingTerm(acquired, sold portfolio.Date) Term {
+	// The anniversary is 365 or 366 days on: only the days between need
+	// the calendar.
+	switch held := int64(sold) - int64(acquired); {
+	case held <= 365:
+		return Short
+	case held > 366:
+		return Long
+	}
 	if sold > acquired.AddYears(1) {
 		return Long
 	}

@@ -128,23 +128,42 @@ func Apply(in Input) (Result, error) {
 	return r, err
 }
 
+// ApplyBooked is Apply on a replayed ledger's own lots and disposals
+// (Ledger.Booked), without converting them to decimals and back, and with a
+// compact result that converts to decimals only what is asked of it. Its
+// Result is what Apply gives on Ledger.Lots and Ledger.Disposals. The
+// Report reads the ledger's records: it is valid until the ledger books
+// another trade.
+func ApplyBooked(accounts []portfolio.Account, trades []portfolio.Trade, booked portfolio.Booked, identical *Identical) (*Report, error) {
+	e := &engine{accounts: accounts, trades: trades, identical: identical, bk: booked, booked: true}
+	if err := e.loadBooked(); err != nil {
+		return nil, err
+	}
+	return e.finish(), nil
+}
+
 // lotState is a lot as the engine sees it. Its shares are numbered 0..q-1
 // (in quantity units, after every later split); sales consume them from the
 // front in sale order, and replacements are carved from the lowest-numbered
 // shares that are neither sold nor already a replacement. So "sold" and
 // "used" are both prefixes, and the free shares are [max(sold, used), q).
+//
+// Its index in engine.lots is its index in Input.Lots (or the ledger's
+// lots). The fields are ordered to pack it in 104 bytes.
 type lotState struct {
-	in      int32 // index into Input.Lots
-	id      string
-	group   int32
-	taxable bool // false inside an IRA or Roth
-	date    portfolio.Date
-	q       int64
-	sold    int64 // shares [0, sold) belong to disposals already processed
-	used    int64 // replacements have been carved up to here
-	ivs     []interval
-	cur     int       // first interval not wholly sold
-	segs    []segment // the sub-lots, set once every disposal is processed
+	id, symbol string
+	q          int64
+	sold       int64 // shares [0, sold) belong to disposals already processed
+	used       int64 // replacements have been carved up to here
+	ivs        []interval
+	group      int32
+	date       portfolio.Date
+	closed     portfolio.Date // the ledger's closing date, when isClosed
+	cur        int32          // first interval not wholly sold
+	account    int32          // index into engine.accounts
+	taxable    bool           // false inside an IRA or Roth
+	isClosed   bool
+	split      bool // it has more than one sub-lot (set by finish)
 }
 
 // interval is a run of a lot's shares that replaced one loss piece.
@@ -154,7 +173,7 @@ type interval struct {
 	adj        int64 // disallowed loss added to the basis (money units)
 	adjLeft    int64 // the part of adj on the shares not yet sold
 	date       portfolio.Date
-	closed     portfolio.Date
+	seg        int32 // the number of the lot's sub-lot it is, from 0
 }
 
 // disp is a disposal in units, as the engine processes it.
@@ -162,23 +181,33 @@ type disp struct {
 	in       int32 // index into Input.Disposals
 	lot      int32 // index into engine.lots
 	date     portfolio.Date
+	group    int32 // the lot's group
 	sell     string
-	qty      int64
+	qty      int64 // in the lot's (split-adjusted) units
+	soldQty  int64 // as sold: the disposal's own quantity
 	proceeds int64
 	basis    int64 // unadjusted: the ledger's CostBasis
 	start    int64 // first share, set when processed
 }
 
-// gainRec is a Gain in units.
+// gainRec is a Gain in units: 56 bytes, with no pointers, as there are
+// millions.
 type gainRec struct {
-	disp                      int32
-	lot                       int32
-	pos                       int64 // first share of the piece
-	qty, proceeds, basis, adj int64
-	dis, perm                 int64
-	permQty                   int64
-	adjDate                   portfolio.Date
+	disp      int32          // index into engine.disps
+	seg       int32          // the lot's sub-lot the shares are in, from 0
+	adjDate   portfolio.Date // adjusted date acquired
+	permanent bool           // some replacement shares were in an IRA or Roth
+	taxable   bool           // sold in a taxable account
+	qty       int64
+	proceeds  int64
+	basis     int64 // adjusted
+	dis, perm int64 // disallowed loss; the part of it lost for good
 }
+
+// gainChunk is how many gains a group stores in each of its blocks: the
+// blocks are filled in turn and never copied, and small enough that the
+// last one's free space does not count.
+const gainChunk = 1024
 
 // carve records one replacement: shares [start, end) of lot replaced shares
 // of the loss piece sold by disposal disp. For tests.
@@ -190,28 +219,41 @@ type carve struct {
 }
 
 type group struct {
-	lots   []int32 // by date acquired, then ID
-	disps  []int32 // indices into engine.disps, in processing order
-	gains  []gainRec
+	lots   []int32     // by date acquired, then ID (sorted by runGroup)
+	disps  []int32     // indices into engine.disps, in processing order
+	gains  [][]gainRec // in processing order, in blocks of gainChunk
 	carves []carve
 }
 
+// addGain appends a gain to the group's blocks.
+func (g *group) addGain(gr gainRec) {
+	if n := len(g.gains); n == 0 || len(g.gains[n-1]) == cap(g.gains[n-1]) {
+		g.gains = append(g.gains, make([]gainRec, 0, gainChunk))
+	}
+	b := &g.gains[len(g.gains)-1]
+	*b = append(*b, gr)
+}
+
 type engine struct {
-	in     *Input
-	lots   []lotState
-	disps  []disp
-	groups []*group
-	trace  bool
+	in        *Input // nil for ApplyBooked
+	accounts  []portfolio.Account
+	trades    []portfolio.Trade
+	identical *Identical
+	bk        portfolio.Booked // for ApplyBooked
+	booked    bool
+	lots      []lotState
+	disps     []disp
+	groups    []*group
+	trace     bool
 }
 
 func apply(in Input, trace bool) (Result, []carve, error) {
-	e := &engine{in: &in, trace: trace}
+	e := &engine{in: &in, accounts: in.Accounts, trades: in.Trades, identical: in.Identical, trace: trace}
 	if err := e.load(); err != nil {
 		return Result{}, nil, err
 	}
-	e.run()
-	e.segment()
-	res := Result{Lots: e.resultLots(), Gains: e.resultGains()}
+	r := e.finish()
+	res := r.Result()
 	var carves []carve
 	for _, g := range e.groups {
 		carves = append(carves, g.carves...)
@@ -219,24 +261,34 @@ func apply(in Input, trace bool) (Result, []carve, error) {
 	return res, carves, nil
 }
 
+// finish runs the loaded engine and indexes its gains in sale order.
+func (e *engine) finish() *Report {
+	e.run()
+	for i := range e.lots {
+		e.lots[i].split = e.lots[i].subLots() > 1
+	}
+	return &Report{e: e, recs: e.gainOrder()}
+}
+
 type splitEvent struct {
 	date portfolio.Date
 	n, m decimal.Decimal
 }
 
-func (e *engine) load() error {
-	in := e.in
-	deferred := make(map[string]bool, len(in.Accounts))
-	for _, a := range in.Accounts {
-		deferred[a.ID] = a.TaxType.TaxDeferred()
+// prepare reads what load and loadBooked share: the index of each account
+// by ID (the last of the accounts with that ID) and every SPLIT of the
+// history.
+func (e *engine) prepare() (accounts map[string]int32, splits map[string][]splitEvent) {
+	accounts = make(map[string]int32, len(e.accounts))
+	for n, a := range e.accounts {
+		accounts[a.ID] = int32(n)
 	}
 
 	// Splits, by account and symbol: a disposal before a split is scaled to
 	// the units the lot's OriginalQuantity is in (the ledger rescales open
 	// lots, quantity and original quantity, at every split).
-	var splits map[string][]splitEvent
-	for i := range in.Trades {
-		t := &in.Trades[i]
+	for i := range e.trades {
+		t := &e.trades[i]
 		if t.Action != portfolio.Split {
 			continue
 		}
@@ -250,23 +302,38 @@ func (e *engine) load() error {
 	for _, s := range splits {
 		slices.SortFunc(s, func(a, b splitEvent) int { return cmp.Compare(a.date, b.date) })
 	}
+	return accounts, splits
+}
 
+// grouper returns the function that gives a symbol's group of
+// substantially identical symbols, creating groups as needed.
+func (e *engine) grouper() func(sym string) int32 {
 	keys := map[string]int32{}
-	var groupOf func(sym string) int32
-	groupOf = func(sym string) int32 {
-		if g, ok := keys[sym]; ok {
-			return g
+	last, lastG := "", int32(-1)
+	return func(sym string) int32 {
+		if lastG >= 0 && sym == last {
+			return lastG
 		}
-		k := in.Identical.Key(sym)
-		g, ok := keys["\x00"+k]
+		g, ok := keys[sym]
 		if !ok {
-			g = int32(len(e.groups))
-			e.groups = append(e.groups, &group{})
-			keys["\x00"+k] = g
+			k := e.identical.Key(sym)
+			g, ok = keys["\x00"+k]
+			if !ok {
+				g = int32(len(e.groups))
+				e.groups = append(e.groups, &group{})
+				keys["\x00"+k] = g
+			}
+			keys[sym] = g
 		}
-		keys[sym] = g
+		last, lastG = sym, g
 		return g
 	}
+}
+
+func (e *engine) load() error {
+	in := e.in
+	accounts, splits := e.prepare()
+	groupOf := e.grouper()
 
 	e.lots = make([]lotState, len(in.Lots))
 	byID := make(map[string]int32, len(in.Lots))
@@ -275,7 +342,7 @@ func (e *engine) load() error {
 		if _, dup := byID[l.ID]; dup {
 			return fmt.Errorf("lot %q appears twice in the input", l.ID)
 		}
-		def, ok := deferred[l.AccountID]
+		acct, ok := accounts[l.AccountID]
 		if !ok {
 			return fmt.Errorf("lot %q is in unknown account %q", l.ID, l.AccountID)
 		}
@@ -285,36 +352,86 @@ func (e *engine) load() error {
 		}
 		byID[l.ID] = int32(i)
 		g := groupOf(l.Symbol)
-		e.lots[i] = lotState{in: int32(i), id: l.ID, group: g, taxable: !def, date: l.DateAcquired, q: q}
+		e.lots[i] = lotState{id: l.ID, symbol: l.Symbol, account: acct, group: g, taxable: !e.accounts[acct].TaxType.TaxDeferred(), date: l.DateAcquired, q: q}
+		if l.ClosedDate != nil {
+			e.lots[i].closed, e.lots[i].isClosed = *l.ClosedDate, true
+		}
 		e.groups[g].lots = append(e.groups[g].lots, int32(i))
 	}
 
 	e.disps = make([]disp, len(in.Disposals))
-	soldQty := make([]int64, len(e.lots))
 	for i := range in.Disposals {
 		d := &in.Disposals[i]
 		li, ok := byID[d.LotID]
 		if !ok {
 			return fmt.Errorf("disposal of sale %q names lot %q, which is not in the input", d.SellTradeID, d.LotID)
 		}
-		lot := &in.Lots[li]
 		q, ok1 := toUnits(d.Quantity, portfolio.QuantityPlaces)
 		p, ok2 := toUnits(d.Proceeds, portfolio.MoneyPlaces)
 		b, ok3 := toUnits(d.CostBasis, portfolio.MoneyPlaces)
 		if !ok1 || !ok2 || !ok3 || q <= 0 {
 			return fmt.Errorf("disposal of lot %q by sale %q: quantity, proceeds or basis out of range", d.LotID, d.SellTradeID)
 		}
-		if splits != nil {
-			q = scaleForSplits(q, splits[lot.AccountID+"\x00"+lot.Symbol], d.DateSold, lot.ClosedDate)
+		e.disps[i] = disp{in: int32(i), lot: li, date: d.DateSold, sell: d.SellTradeID, qty: q, soldQty: q, proceeds: p, basis: b}
+	}
+	return e.index(splits)
+}
+
+// loadBooked is load on a ledger's own records, which need no checking:
+// the ledger booked them.
+func (e *engine) loadBooked() error {
+	bk := e.bk
+	accounts, splits := e.prepare()
+	groupOf := e.grouper()
+
+	e.lots = make([]lotState, bk.Lots())
+	for i := range e.lots {
+		l := bk.Lot(i)
+		acct, ok := accounts[l.AccountID]
+		if !ok {
+			return fmt.Errorf("lot %q is in unknown account %q", l.ID, l.AccountID)
 		}
-		soldQty[li] += q
-		e.disps[i] = disp{in: int32(i), lot: li, date: d.DateSold, sell: d.SellTradeID, qty: q, proceeds: p, basis: b}
+		g := groupOf(l.Symbol)
+		e.lots[i] = lotState{id: l.ID, symbol: l.Symbol, account: acct, group: g, taxable: !e.accounts[acct].TaxType.TaxDeferred(),
+			date: l.DateAcquired, closed: l.ClosedDate, isClosed: l.Closed, q: l.OriginalQuantity}
+		e.groups[g].lots = append(e.groups[g].lots, int32(i))
+	}
+	e.disps = make([]disp, bk.Disposals())
+	for i := range e.disps {
+		d := bk.Disposal(i)
+		e.disps[i] = disp{in: int32(i), lot: int32(d.Lot), date: d.DateSold, sell: d.SellTradeID,
+			qty: d.Quantity, soldQty: d.Quantity, proceeds: d.Proceeds, basis: d.CostBasis}
+	}
+	return e.index(splits)
+}
+
+// index scales disposals before splits, checks that no lot sells more than
+// it has, puts the disposals in processing order and files them by group.
+func (e *engine) index(splits map[string][]splitEvent) error {
+	soldQty := make([]int64, len(e.lots))
+	for i := range e.disps {
+		d := &e.disps[i]
+		if splits != nil {
+			L := &e.lots[d.lot]
+			var closed *portfolio.Date
+			if L.isClosed {
+				closed = &L.closed
+			}
+			account, symbol := e.names(d.lot)
+			d.qty = scaleForSplits(d.qty, splits[account+"\x00"+symbol], d.date, closed)
+		}
+		soldQty[d.lot] += d.qty
+		d.group = e.lots[d.lot].group
 	}
 	for i := range e.lots {
 		if soldQty[i] > e.lots[i].q {
 			if splits == nil {
+				orig := fromUnits(e.lots[i].q, portfolio.QuantityPlaces)
+				if e.in != nil {
+					orig = e.in.Lots[i].OriginalQuantity
+				}
 				return fmt.Errorf("lot %q: its disposals sell %s shares, more than the %s it opened with",
-					e.lots[i].id, fromUnits(soldQty[i], portfolio.QuantityPlaces), in.Lots[i].OriginalQuantity)
+					e.lots[i].id, fromUnits(soldQty[i], portfolio.QuantityPlaces), orig)
 			}
 			// Rounding at splits can leave a few units over: the lot
 			// grows to hold them (the last unit is what moves).
@@ -323,20 +440,24 @@ func (e *engine) load() error {
 	}
 
 	e.sortDisposals()
+	counts := make([]int32, len(e.groups))
 	for n := range e.disps {
-		g := e.groups[e.lots[e.disps[n].lot].group]
+		counts[e.disps[n].group]++
+	}
+	for k, g := range e.groups {
+		g.disps = make([]int32, 0, counts[k])
+	}
+	for n := range e.disps {
+		g := e.groups[e.disps[n].group]
 		g.disps = append(g.disps, int32(n))
 	}
-	for _, g := range e.groups {
-		slices.SortFunc(g.lots, func(a, b int32) int {
-			x, y := &e.lots[a], &e.lots[b]
-			if c := cmp.Compare(x.date, y.date); c != 0 {
-				return c
-			}
-			return strings.Compare(x.id, y.id)
-		})
-	}
 	return nil
+}
+
+// names returns the account and symbol of lot i.
+func (e *engine) names(i int32) (account, symbol string) {
+	L := &e.lots[i]
+	return e.accounts[L.account].ID, L.symbol
 }
 
 // scaleForSplits converts a disposal's quantity to the units of the lot's
@@ -448,16 +569,48 @@ func (e *engine) run() {
 	wg.Wait()
 }
 
+// sortLots sorts a group's lots by date acquired, then ID. They usually
+// come nearly in that order (the ledger books by date), which an insertion
+// sort finishes in linear time; otherwise they are sorted in full.
+func (e *engine) sortLots(lots []int32) {
+	less := func(a, b int32) bool {
+		x, y := &e.lots[a], &e.lots[b]
+		if x.date != y.date {
+			return x.date < y.date
+		}
+		return x.id < y.id
+	}
+	budget := 4*len(lots) + 64 // moves before giving up on the insertion sort
+	for i := 1; i < len(lots); i++ {
+		for j := i; j > 0 && less(lots[j], lots[j-1]); j-- {
+			lots[j], lots[j-1] = lots[j-1], lots[j]
+			if budget--; budget == 0 {
+				slices.SortFunc(lots, func(a, b int32) int {
+					if less(a, b) {
+						return -1
+					}
+					if less(b, a) {
+						return 1
+					}
+					return 0
+				})
+				return
+			}
+		}
+	}
+}
+
 // piece is the part of one disposal that falls in one interval of its lot,
 // or between intervals (iv < 0).
 type piece struct {
-	pos, qty int64
-	iv       int
+	qty int64
+	iv  int
+	seg int32
 }
 
 func (e *engine) runGroup(g *group) {
+	e.sortLots(g.lots)
 	var pieces []piece
-	g.gains = make([]gainRec, 0, len(g.disps)+len(g.disps)/4)
 	for _, di := range g.disps {
 		d := &e.disps[di]
 		L := &e.lots[d.lot]
@@ -467,18 +620,23 @@ func (e *engine) runGroup(g *group) {
 		// Cut the disposal at the lot's interval boundaries.
 		pieces = pieces[:0]
 		for pos := L.sold; pos < end; {
-			for L.cur < len(L.ivs) && L.ivs[L.cur].end <= pos {
+			for int(L.cur) < len(L.ivs) && L.ivs[L.cur].end <= pos {
 				L.cur++
 			}
-			to, iv := end, -1
-			if L.cur < len(L.ivs) {
+			// Between intervals, the shares are the sub-lot before the
+			// next interval's, or after the last one's: intervals carved
+			// later start past the shares sold, so this stays true.
+			to, iv, seg := end, -1, int32(0)
+			if n := len(L.ivs); int(L.cur) < n {
 				if x := &L.ivs[L.cur]; x.start <= pos {
-					to, iv = min(end, x.end), L.cur
+					to, iv, seg = min(end, x.end), int(L.cur), x.seg
 				} else {
-					to = min(end, x.start)
+					to, seg = min(end, x.start), x.seg-1
 				}
+			} else if n > 0 {
+				seg = L.ivs[n-1].seg + 1
 			}
-			pieces = append(pieces, piece{pos: pos, qty: to - pos, iv: iv})
+			pieces = append(pieces, piece{qty: to - pos, iv: iv, seg: seg})
 			pos = to
 		}
 		L.sold = end
@@ -487,32 +645,32 @@ func (e *engine) runGroup(g *group) {
 		// last piece takes what is left.
 		restP, restB := d.proceeds, d.basis
 		for n, pc := range pieces {
-			gr := gainRec{disp: di, lot: d.lot, pos: pc.pos, qty: pc.qty, adjDate: L.date}
+			gr := gainRec{disp: di, seg: pc.seg, qty: pc.qty, adjDate: L.date, taxable: L.taxable}
+			var basis int64
 			if n == len(pieces)-1 {
-				gr.proceeds, gr.basis = restP, restB
+				gr.proceeds, basis = restP, restB
 			} else {
-				gr.proceeds, gr.basis = part(d.proceeds, pc.qty, d.qty), part(d.basis, pc.qty, d.qty)
+				gr.proceeds, basis = part(d.proceeds, pc.qty, d.qty), part(d.basis, pc.qty, d.qty)
 				restP -= gr.proceeds
-				restB -= gr.basis
+				restB -= basis
 			}
 			if pc.iv >= 0 {
 				iv := &L.ivs[pc.iv]
-				gr.adj = part(iv.adjLeft, pc.qty, iv.left)
-				iv.adjLeft -= gr.adj
+				adj := part(iv.adjLeft, pc.qty, iv.left)
+				iv.adjLeft -= adj
 				iv.left -= pc.qty
-				if iv.left == 0 {
-					iv.closed = d.date
-				}
+				basis += adj
 				gr.adjDate = iv.date
 			}
+			gr.basis = basis
 			// A loss, on the adjusted basis (so a replacement's gain can
 			// become a loss and be washed again: chains), in a taxable
 			// account. Losses inside an IRA or Roth are not deductible
 			// anyway and are not wash sales.
-			if loss := gr.basis + gr.adj - gr.proceeds; loss > 0 && L.taxable {
+			if loss := gr.basis - gr.proceeds; loss > 0 && L.taxable {
 				e.wash(g, d, L, &gr, loss)
 			}
-			g.gains = append(g.gains, gr)
+			g.addGain(gr)
 		}
 	}
 }
@@ -565,20 +723,30 @@ func (e *engine) wash(g *group, d *disp, L *lotState, gr *gainRec, loss int64) {
 			// Rev. Rul. 2008-5: replacement stock bought in an IRA or Roth
 			// IRA disallows the loss, and the IRA's basis is not increased.
 			gr.perm += a
-			gr.permQty += m
+			gr.permanent = true
 		} else {
 			// §1091(d), Reg. §1.1091-2: the replacement's basis is its cost
 			// plus the disallowed loss. §1223(3): its holding period
 			// includes that of the shares sold, so its acquisition date
 			// moves back by the loss shares' holding period.
+			// Its sub-lot comes after the previous interval's, with one
+			// for the shares between them if any.
+			seg, prevEnd := int32(0), int64(0)
+			if n := len(R.ivs); n > 0 {
+				seg, prevEnd = R.ivs[n-1].seg+1, R.ivs[n-1].end
+			}
+			if start > prevEnd {
+				seg++
+			}
 			R.ivs = append(R.ivs, interval{
 				start: start, end: start + m, left: m,
 				adj: a, adjLeft: a,
 				date: R.date - (d.date - gr.adjDate),
+				seg:  seg,
 			})
 		}
 		if e.trace {
-			g.carves = append(g.carves, carve{lot: R.in, disp: d.in, start: start, end: start + m, amount: a, permanent: !R.taxable})
+			g.carves = append(g.carves, carve{lot: g.lots[i], disp: d.in, start: start, end: start + m, amount: a, permanent: !R.taxable})
 		}
 	}
 }
@@ -589,25 +757,17 @@ type segment struct {
 	iv         int // -1 for shares that replaced nothing
 }
 
-// segment partitions the shares of every lot that replaced a loss into
-// sub-lots (lotState.segs), all in one backing array.
-func (e *engine) segment() {
-	n := 0
-	for i := range e.lots {
-		if k := len(e.lots[i].ivs); k > 0 {
-			n += 2*k + 1
-		}
+// subLots is the number of sub-lots of a lot: 1 when it is not split.
+func (L *lotState) subLots() int {
+	n := len(L.ivs)
+	if n == 0 {
+		return 1
 	}
-	buf := make([]segment, 0, n)
-	for i := range e.lots {
-		L := &e.lots[i]
-		if len(L.ivs) == 0 {
-			continue
-		}
-		from := len(buf)
-		buf = L.appendSegments(buf)
-		L.segs = buf[from:len(buf):len(buf)]
+	last := &L.ivs[n-1]
+	if last.end < L.q {
+		return int(last.seg) + 2
 	}
+	return int(last.seg) + 1
 }
 
 // appendSegments partitions a lot's shares into its sub-lots: the intervals
@@ -628,24 +788,35 @@ func (L *lotState) appendSegments(out []segment) []segment {
 	return out
 }
 
+// lot is lot i of the input as a portfolio.Lot: Input.Lots[i] itself, or
+// the ledger's lot converted.
+func (e *engine) lot(i int32) portfolio.Lot {
+	if e.in != nil {
+		return e.in.Lots[i]
+	}
+	u := e.bk.Lot(int(i))
+	return u.Lot()
+}
+
 func (e *engine) resultLots() []portfolio.Lot {
-	in := e.in
-	order := make([]int32, len(in.Lots))
+	order := make([]int32, len(e.lots))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(i, j int32) int {
-		a, b := &in.Lots[i], &in.Lots[j]
-		if c := strings.Compare(a.AccountID, b.AccountID); c != 0 {
+		a, b := &e.lots[i], &e.lots[j]
+		aa, as := e.names(i)
+		ba, bs := e.names(j)
+		if c := strings.Compare(aa, ba); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Symbol, b.Symbol); c != 0 {
+		if c := strings.Compare(as, bs); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.DateAcquired, b.DateAcquired); c != 0 {
+		if c := cmp.Compare(a.date, b.date); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.id, b.id)
 	})
 
 	// The disposals of split lots, to date their sub-lots' closing.
@@ -666,15 +837,16 @@ func (e *engine) resultLots() []portfolio.Lot {
 		}
 	}
 
-	size := len(in.Lots)
+	size := len(e.lots)
 	for i := range e.lots {
-		if k := len(e.lots[i].segs); k > 1 {
+		if k := e.lots[i].subLots(); k > 1 {
 			size += k - 1
 		}
 	}
 	out := make([]portfolio.Lot, 0, size)
+	var segs []segment
 	for _, i := range order {
-		lot := in.Lots[i]
+		lot := e.lot(i)
 		L := &e.lots[i]
 		lot.AdjustedDateAcquired = lot.DateAcquired
 		lot.AdjustedBasis = lot.CostBasis
@@ -682,14 +854,14 @@ func (e *engine) resultLots() []portfolio.Lot {
 			out = append(out, lot)
 			continue
 		}
-		segs := L.segs
-		if len(segs) == 1 {
+		if L.subLots() == 1 {
 			iv := &L.ivs[0]
 			lot.AdjustedDateAcquired = iv.date
 			lot.AdjustedBasis = lot.CostBasis.Add(fromUnits(iv.adjLeft, portfolio.MoneyPlaces))
 			out = append(out, lot)
 			continue
 		}
+		segs = L.appendSegments(segs[:0])
 		out = e.appendSubLots(out, lot, L, segs, closing[i])
 	}
 	return out
@@ -755,12 +927,15 @@ func (e *engine) appendSubLots(out []portfolio.Lot, lot portfolio.Lot, L *lotSta
 	return out
 }
 
-func (e *engine) resultGains() []Gain {
-	// Each group's gains are in processing order; place them by disposal.
+// gainOrder indexes every group's gains in sale order. Each group's gains
+// are in processing order; they are placed by disposal.
+func (e *engine) gainOrder() []*gainRec {
 	count := make([]int32, len(e.disps)+1)
 	for _, g := range e.groups {
-		for n := range g.gains {
-			count[g.gains[n].disp+1]++
+		for _, b := range g.gains {
+			for n := range b {
+				count[b[n].disp+1]++
+			}
 		}
 	}
 	for n := 1; n < len(count); n++ {
@@ -768,74 +943,73 @@ func (e *engine) resultGains() []Gain {
 	}
 	recs := make([]*gainRec, count[len(count)-1])
 	for _, g := range e.groups {
-		for n := range g.gains {
-			gr := &g.gains[n]
-			recs[count[gr.disp]] = gr
-			count[gr.disp]++
+		for _, b := range g.gains {
+			for n := range b {
+				gr := &b[n]
+				recs[count[gr.disp]] = gr
+				count[gr.disp]++
+			}
 		}
 	}
-	out := make([]Gain, len(recs))
-	convert := func(from, to int) {
-		for n := from; n < to; n++ {
-			out[n] = e.gain(recs[n])
-		}
-	}
-	if len(recs) < 10_000 || runtime.GOMAXPROCS(0) == 1 {
-		convert(0, len(recs))
-		return out
-	}
-	var wg sync.WaitGroup
-	w := runtime.GOMAXPROCS(0)
-	for k := range w {
-		wg.Go(func() { convert(len(recs)*k/w, len(recs)*(k+1)/w) })
-	}
-	wg.Wait()
-	return out
+	return recs
 }
 
 func (e *engine) gain(gr *gainRec) Gain {
+	u := e.gainUnits(gr)
+	id := u.LotID
+	if u.SubLot > 0 {
+		id = SubLotID(id, u.SubLot)
+	}
+	return Gain{
+		SellID:                u.SellID,
+		LotID:                 id,
+		AccountID:             u.AccountID,
+		Symbol:                u.Symbol,
+		Quantity:              fromUnits(u.Quantity, portfolio.QuantityPlaces),
+		DateAcquired:          u.DateAcquired,
+		AdjustedDateAcquired:  u.AdjustedDateAcquired,
+		DateSold:              u.DateSold,
+		Proceeds:              fromUnits(u.Proceeds, portfolio.MoneyPlaces),
+		CostBasis:             fromUnits(u.CostBasis, portfolio.MoneyPlaces),
+		WashDisallowed:        fromUnits(u.WashDisallowed, portfolio.MoneyPlaces),
+		PermanentlyDisallowed: u.PermanentlyDisallowed,
+		PermanentAmount:       fromUnits(u.PermanentAmount, portfolio.MoneyPlaces),
+		GainLoss:              fromUnits(u.GainLoss, portfolio.MoneyPlaces),
+		Term:                  u.Term,
+		Taxable:               u.Taxable,
+	}
+}
+
+func (e *engine) gainUnits(gr *gainRec) GainUnits {
 	d := &e.disps[gr.disp]
-	L := &e.lots[gr.lot]
-	src := &e.in.Disposals[d.in]
-	lot := &e.in.Lots[L.in]
-	id := lot.ID
-	if len(L.ivs) > 0 {
-		if segs := L.segs; len(segs) > 1 {
-			n, _ := slices.BinarySearchFunc(segs, gr.pos, func(s segment, pos int64) int {
-				if s.end <= pos {
-					return -1
-				}
-				if s.start > pos {
-					return 1
-				}
-				return 0
-			})
-			id = SubLotID(lot.ID, n+1)
-		}
+	L := &e.lots[d.lot]
+	sub := 0
+	if L.split {
+		sub = int(gr.seg) + 1
 	}
 	qty := gr.qty
-	if d.qty != 0 && !src.Quantity.IsZero() {
+	if d.qty != 0 && d.soldQty != 0 && d.soldQty != d.qty {
 		// Back from the lot's split-adjusted units to the shares as sold.
-		if q, _ := toUnits(src.Quantity, portfolio.QuantityPlaces); q != d.qty {
-			qty = part(q, gr.qty, d.qty)
-		}
+		qty = part(d.soldQty, gr.qty, d.qty)
 	}
-	basis := gr.basis + gr.adj
-	return Gain{
+	basis := gr.basis
+	account, symbol := e.names(d.lot)
+	return GainUnits{
 		SellID:                d.sell,
-		LotID:                 id,
-		AccountID:             lot.AccountID,
-		Symbol:                lot.Symbol,
-		Quantity:              fromUnits(qty, portfolio.QuantityPlaces),
-		DateAcquired:          lot.DateAcquired,
+		LotID:                 L.id,
+		SubLot:                sub,
+		AccountID:             account,
+		Symbol:                symbol,
+		Quantity:              qty,
+		DateAcquired:          L.date,
 		AdjustedDateAcquired:  gr.adjDate,
 		DateSold:              d.date,
-		Proceeds:              fromUnits(gr.proceeds, portfolio.MoneyPlaces),
-		CostBasis:             fromUnits(basis, portfolio.MoneyPlaces),
-		WashDisallowed:        fromUnits(gr.dis, portfolio.MoneyPlaces),
-		PermanentlyDisallowed: gr.permQty > 0,
-		PermanentAmount:       fromUnits(gr.perm, portfolio.MoneyPlaces),
-		GainLoss:              fromUnits(gr.proceeds-basis+gr.dis, portfolio.MoneyPlaces),
+		Proceeds:              gr.proceeds,
+		CostBasis:             basis,
+		WashDisallowed:        gr.dis,
+		PermanentlyDisallowed: gr.permanent,
+		PermanentAmount:       gr.perm,
+		GainLoss:              gr.proceeds - basis + gr.dis,
 		Term:                  HoldingTerm(gr.adjDate, d.date),
 		Taxable:               L.taxable,
 	}
