@@ -16,12 +16,14 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/holdings"
 	"github.com/wealthalloc/wealthalloc/internal/cli/importcmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/initcmd"
+	"github.com/wealthalloc/wealthalloc/internal/cli/learn"
 	"github.com/wealthalloc/wealthalloc/internal/cli/model"
 	"github.com/wealthalloc/wealthalloc/internal/cli/network"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/cli/perf"
 	"github.com/wealthalloc/wealthalloc/internal/cli/quote"
 	"github.com/wealthalloc/wealthalloc/internal/cli/rebalance"
+	"github.com/wealthalloc/wealthalloc/internal/cli/recs"
 	"github.com/wealthalloc/wealthalloc/internal/cli/risk"
 	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/taxcmd"
@@ -62,7 +64,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 
 	root.AddGroup(&cobra.Group{ID: "portfolio", Title: "Portfolio commands:"}, &cobra.Group{ID: "broker", Title: "Interactive Brokers commands:"},
 		&cobra.Group{ID: "setup", Title: "Setup commands:"})
-	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f), harvestCmd(f)} {
+	for _, c := range []*cobra.Command{holdings.NewCmd(f, nil), accounts.NewCmd(f), importcmd.NewCmd(f), perf.NewCmd(f, nil), risk.NewCmd(f, nil), allocation.NewCmd(f, nil), rebalance.NewCmd(f, nil), taxcmd.NewCmd(f), harvestCmd(f), recs.NewCmd(f), learn.NewCmd(f, nil)} {
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}
