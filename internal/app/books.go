@@ -36,10 +36,13 @@ func (p *Portfolio) identical() *tax.Identical {
 
 // deriveBooks applies the wash-sale rule to a replayed ledger.
 func (p *Portfolio) deriveBooks(accts []portfolio.Account, trades []portfolio.Trade, l *portfolio.Ledger) (books, error) {
-	res, err := tax.Apply(tax.Input{Accounts: accts, Trades: trades, Lots: l.Lots(), Disposals: l.Disposals(), Identical: p.identical()})
+	// ApplyBooked reads the ledger's integer units directly; decimals are
+	// made once, for the rows stored.
+	rep, err := tax.ApplyBooked(accts, trades, l.Booked(), p.identical())
 	if err != nil {
 		return books{}, fmt.Errorf("wash sales: %w", err)
 	}
+	res := rep.Result()
 	byID := make(map[string]*portfolio.Lot, len(res.Lots))
 	for i := range res.Lots {
 		byID[res.Lots[i].ID] = &res.Lots[i]
