@@ -27,6 +27,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/risk"
 	"github.com/wealthalloc/wealthalloc/internal/cli/synccmd"
 	"github.com/wealthalloc/wealthalloc/internal/cli/taxcmd"
+	"github.com/wealthalloc/wealthalloc/internal/cli/trade"
 	"github.com/wealthalloc/wealthalloc/internal/cli/version"
 	"github.com/wealthalloc/wealthalloc/internal/iostreams"
 )
@@ -68,7 +69,7 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 		c.GroupID = "portfolio"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{synccmd.NewCmd(f, nil), quote.NewCmd(f, nil), history.NewCmd(f, nil), gateway.NewCmd(f)} {
+	for _, c := range []*cobra.Command{trade.NewCmd(f), synccmd.NewCmd(f, nil), quote.NewCmd(f, nil), history.NewCmd(f, nil), gateway.NewCmd(f)} {
 		c.GroupID = "broker"
 		root.AddCommand(c)
 	}

@@ -23,5 +23,6 @@ See docs/harvest.md for the rules applied and their sources.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(NewCmdScan(f, nil))
+	AddTradingCommands(cmd, f)
 	return cmd
 }

@@ -64,6 +64,7 @@ This prints a plan; it places no order.`,
 	fl.BoolVar(&opts.TaxAware, "tax-aware", false, "prefer IRAs, loss lots and long-term lots; never create a wash sale")
 	fl.Float64Var(&opts.Band, "band", 5, "tolerance around each target, in percentage points")
 	fl.Float64Var(&opts.MinTrade, "min-trade", 0, "skip trades smaller than this amount of money")
+	addExecute(cmd, opts)
 	return cmd
 }
 
