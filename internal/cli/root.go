@@ -41,7 +41,9 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 (SQLite by default, PostgreSQL for teams), values them from stored prices,
 syncs positions, executions, quotes and price history from IB Gateway,
 applies wash sales across all of a household's accounts, finds tax losses to
-harvest, and measures performance and risk.
+harvest, previews and places orders with their lots and tax, measures
+performance and risk, and explains recommendations from an in-process LSTM
+autoencoder.
 
 Start with "wealthalloc demo" to see it on bundled real prices, or
 "wealthalloc init" to set up your own.`,
@@ -77,7 +79,10 @@ Start with "wealthalloc demo" to see it on bundled real prices, or
 		c.GroupID = "setup"
 		root.AddCommand(c)
 	}
-	root.AddCommand(model.NewCmd(f), network.NewCmd(f, nil))
+	for _, c := range []*cobra.Command{model.NewCmd(f), network.NewCmd(f, nil)} {
+		c.GroupID = "portfolio"
+		root.AddCommand(c)
+	}
 	root.AddCommand(exitCodesTopic())
 	markUsageErrors(root)
 	return root
