@@ -130,8 +130,9 @@ func gainsReport(b *testing.B, trades []portfolio.Trade, phases bool) (gains, wa
 	return rep.Len(), washed, years
 }
 
-// gainsResult is the same through the decimal API the app uses today
-// (Ledger.Lots and Disposals, tax.Apply's full Result, tax.Net).
+// gainsResult is the same through the all-decimal API (Ledger.Lots and
+// Disposals, tax.Apply's full Result, tax.Net), kept for comparison; the app
+// uses tax.ApplyBooked like BenchmarkGains1M.
 func gainsResult(b *testing.B, trades []portfolio.Trade) (gains, washed int, years []tax.Netting) {
 	led, err := portfolio.Replay(taxAccounts, trades)
 	if err != nil {
