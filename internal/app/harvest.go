@@ -72,6 +72,9 @@ func (p *Portfolio) ScanHarvest(ctx context.Context, opts HarvestOptions) (*Harv
 		if in.History, err = priceHistory(ctx, q, opts.AsOf.AddYears(-1), opts.AsOf); err != nil {
 			return err
 		}
+		if in.Disposals, err = q.Disposals(ctx, p.PortfolioID); err != nil {
+			return fmt.Errorf("load realized gains: %w", err)
+		}
 		scan := tax.ScanHarvest(in, opts.Policy)
 		return p.recordHarvests(ctx, q, opts, scan, res)
 	})

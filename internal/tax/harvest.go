@@ -150,6 +150,11 @@ type HarvestInput struct {
 	History map[string][]portfolio.Bar
 	// Classify gives a symbol's asset class and sector (refdata.Classify).
 	Classify func(string) portfolio.Classification
+	// Disposals are the realized sales of every account up to AsOf. Those
+	// at a loss in the 30 days up to AsOf are losses that buying a
+	// substantially identical security now would wash, so nothing
+	// identical to them is suggested as a replacement.
+	Disposals []portfolio.Disposal
 }
 
 // HarvestPurchase is a purchase that matters to a harvest: one that would
@@ -271,13 +276,23 @@ func ScanHarvest(in HarvestInput, policy HarvestPolicy) HarvestScan {
 		o.WashSafe, o.Blocking, o.Reinvesting = washCheck(l, in, purchases, policy)
 		o.LockoutUntil = in.AsOf.AddDays(washLookback + 1)
 		o.LockoutSymbols = in.Identical.Group(l.Symbol)
-		rs, ok := replacements[l.Symbol]
-		if !ok {
-			rs = suggest(l.Symbol, in, policy)
-			replacements[l.Symbol] = rs
-		}
-		o.Replacements = slices.Clone(rs)
 		out.Opportunities = append(out.Opportunities, o)
+	}
+	// Replacements must not wash another loss: neither a loss sold in the
+	// last 30 days (in any account) nor another loss this scan suggests
+	// harvesting (buying MSFT to replace IBM while harvesting MSFT washes
+	// the MSFT loss).
+	avoid := recentLossSymbols(in.Disposals, in.AsOf)
+	for _, o := range out.Opportunities {
+		avoid = append(avoid, o.Symbol)
+	}
+	for i, o := range out.Opportunities {
+		rs, ok := replacements[o.Symbol]
+		if !ok {
+			rs = suggest(o.Symbol, avoid, in, policy)
+			replacements[o.Symbol] = rs
+		}
+		out.Opportunities[i].Replacements = slices.Clone(rs)
 	}
 	slices.SortStableFunc(out.Opportunities, func(a, b HarvestOpportunity) int {
 		if c := b.NetBenefit.Cmp(a.NetBenefit); c != 0 {
@@ -392,13 +407,30 @@ func washCheck(l portfolio.Lot, in HarvestInput, recent []portfolio.Trade, p Har
 	return len(blocking) == 0, blocking, reinvesting
 }
 
+// recentLossSymbols lists the symbols sold at a loss in the 30 days up to
+// asOf, in any account: buying anything substantially identical to them
+// on asOf would wash those losses.
+func recentLossSymbols(ds []portfolio.Disposal, asOf portfolio.Date) []string {
+	var out []string
+	from := asOf.AddDays(-washLookback)
+	for _, d := range ds {
+		if d.DateSold >= from && d.DateSold <= asOf && d.Gain().IsNegative() && !slices.Contains(out, d.Symbol) {
+			out = append(out, d.Symbol)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // suggest ranks the replacement candidates for sym: symbols with price
 // history and sym's DefaultPartners, less anything substantially identical
-// to it and indexes (which cannot be bought). Candidates in sym's asset
+// to it or to any symbol of avoid (losses sold in the last 30 days and the
+// other losses of the same scan, which buying the candidate would wash)
+// and indexes (which cannot be bought). Candidates in sym's asset
 // class come first; within each, those with a correlation by correlation
 // (highest first), then those without; ties go to the same sector, then
 // to the symbol.
-func suggest(sym string, in HarvestInput, p HarvestPolicy) []Replacement {
+func suggest(sym string, avoid []string, in HarvestInput, p HarvestPolicy) []Replacement {
 	if p.Replacements <= 0 {
 		return []Replacement{}
 	}
@@ -428,7 +460,7 @@ func suggest(sym string, in HarvestInput, p HarvestPolicy) []Replacement {
 	soldHist := hist[norm(sym)]
 	var out []Replacement
 	for c := range cands {
-		if in.Identical.Same(sym, c) {
+		if in.Identical.Same(sym, c) || slices.ContainsFunc(avoid, func(a string) bool { return in.Identical.Same(a, c) }) {
 			continue
 		}
 		cl := classify(c)

@@ -389,3 +389,44 @@ func TestCorrelation(t *testing.T) {
 		t.Errorf("adjusted closes: %+v", got)
 	}
 }
+
+// TestScanHarvestReplacementsAvoidOtherLosses: a replacement must not wash
+// another loss — neither another opportunity of the same scan (IBM and
+// MSFT must not suggest each other) nor a loss sold in the last 30 days in
+// any account (a symbol sold at a loss in the IRA counts too); a loss sold
+// 31 days ago and a gain sold yesterday do not matter.
+func TestScanHarvestReplacementsAvoidOtherLosses(t *testing.T) {
+	base := func(i int) float64 { return 0.02 * math.Sin(float64(i)*1.3) }
+	hist := map[string][]portfolio.Bar{}
+	for _, s := range []string{"IBM", "MSFT", "AAPL", "SBUX", "ORCL", "HPQ", "DELL"} {
+		hist[s] = hvSeries(s, 200, base)
+	}
+	asOf := hvDate("2024-01-01").AddDays(199)
+	in := hvInput(asOf.String(), []portfolio.Lot{
+		hvLot("l1", "t", "IBM", "2023-01-03", "100", "20000"),
+		hvLot("l2", "t", "MSFT", "2023-01-03", "100", "20000"),
+	}, map[string]string{"IBM": "100", "MSFT": "100"})
+	in.History = hist
+	in.Disposals = []portfolio.Disposal{
+		{Symbol: "AAPL", AccountID: "t", DateSold: asOf.AddDays(-30), Proceeds: hvDec("900"), AdjustedBasis: hvDec("1000")},
+		{Symbol: "SBUX", AccountID: "i", DateSold: asOf.AddDays(-2), Proceeds: hvDec("900"), AdjustedBasis: hvDec("1000")},
+		{Symbol: "ORCL", AccountID: "t", DateSold: asOf.AddDays(-31), Proceeds: hvDec("900"), AdjustedBasis: hvDec("1000")},
+		{Symbol: "HPQ", AccountID: "t", DateSold: asOf.AddDays(-1), Proceeds: hvDec("1100"), AdjustedBasis: hvDec("1000")},
+	}
+	p := hvPolicy()
+	p.Replacements = 10
+	scan := ScanHarvest(in, p)
+	if len(scan.Opportunities) != 2 {
+		t.Fatalf("%d opportunities, want 2", len(scan.Opportunities))
+	}
+	for _, o := range scan.Opportunities {
+		var syms []string
+		for _, r := range o.Replacements {
+			syms = append(syms, r.Symbol)
+		}
+		slices.Sort(syms)
+		if want := []string{"DELL", "HPQ", "ORCL"}; !slices.Equal(syms, want) {
+			t.Errorf("%s: replacements %v, want %v", o.Symbol, syms, want)
+		}
+	}
+}

@@ -252,6 +252,10 @@ func writeNotes(f *cmdutil.Factory, res *app.HarvestResult, doc DocumentJSON) {
 			fmt.Fprintf(w, "not wash-safe: %s %s lot %s: %s %s bought in %s on %s (%s); selling before %s would be a wash sale\n",
 				o.Account, o.Symbol, o.LotID, b.Quantity, b.Symbol, b.Account, b.Date, b.Action, b.Date.AddDays(31))
 		}
+		if len(o.Replacements) == 0 {
+			fmt.Fprintf(w, "note: %s %s lot %s: no replacement suggested: every candidate is substantially identical to it, to another loss of this scan or to a loss sold in the last 30 days (buying one would wash that loss); hold cash until %s or pass harvest execute --replacement\n",
+				o.Account, o.Symbol, o.LotID, o.LockoutUntil)
+		}
 		for _, r := range o.Reinvesting {
 			fmt.Fprintf(w, "warning: %s dividends appear to reinvest in %s (last %s): turn reinvestment off before selling %s, or the next one within 30 days washes part of the loss\n",
 				r.Symbol, r.Account, r.Date, o.Symbol)
