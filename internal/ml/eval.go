@@ -14,6 +14,10 @@ type EvalScore struct {
 	F1        float64 `json:"f1"`
 	Threshold float64 `json:"threshold"`
 	Flags     int     `json:"flags"`
+	// The rule that fitted the threshold: method (mad, meanstd, percentile,
+	// fixed) and its parameter.
+	Method string  `json:"method"`
+	K      float64 `json:"k"`
 	// Not in the JSON: detail for tables.
 	Detected int `json:"-"`
 	Windows  int `json:"-"`
@@ -30,6 +34,7 @@ type EvalReport struct {
 func evalScore(d Detection, spans []Span) EvalScore {
 	m := Evaluate(d, spans)
 	return EvalScore{Precision: m.Precision, Recall: m.Recall, F1: m.F1, Threshold: m.Threshold, Flags: m.Flags,
+		Method: d.Threshold.Method, K: d.Threshold.K,
 		Detected: m.Detected, Windows: m.Windows, FalsePos: m.FalsePos}
 }
 

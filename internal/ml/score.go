@@ -141,6 +141,7 @@ const (
 	ThresholdMAD        = "mad"        // median + K · 1.4826 · MAD
 	ThresholdMeanStd    = "meanstd"    // mean + K · standard deviation
 	ThresholdPercentile = "percentile" // the K-th percentile (0–100)
+	ThresholdFixed      = "fixed"      // the constant K (for scores already standardised)
 )
 
 // Threshold is a fitted flagging rule: a score above Value is flagged.
@@ -182,6 +183,9 @@ func FitThreshold(scores []float64, use []bool, method string, k float64) (Thres
 		mean, sd := meanStd(v)
 		th.Center, th.Spread = mean, sd
 		th.Value = mean + k*sd
+	case ThresholdFixed:
+		th.Center = quantileSorted(v, 0.5)
+		th.Value = k
 	case ThresholdPercentile:
 		if k <= 0 || k > 100 {
 			return th, fmt.Errorf("threshold: percentile %g outside (0, 100]", k)
@@ -189,7 +193,7 @@ func FitThreshold(scores []float64, use []bool, method string, k float64) (Thres
 		th.Center = quantileSorted(v, 0.5)
 		th.Value = quantileSorted(v, k/100)
 	default:
-		return th, fmt.Errorf("threshold method %q: want %s, %s or %s", method, ThresholdMAD, ThresholdMeanStd, ThresholdPercentile)
+		return th, fmt.Errorf("threshold method %q: want %s, %s, %s or %s", method, ThresholdMAD, ThresholdMeanStd, ThresholdPercentile, ThresholdFixed)
 	}
 	return th, nil
 }
