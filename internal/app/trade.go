@@ -150,10 +150,13 @@ type TradePreview struct {
 	RatesAssumed  bool
 	Warnings      []string
 	Problems      []string // reasons the order is not placed
-	WeightBefore  decimal.Decimal
-	WeightAfter   decimal.Decimal
-	Target        decimal.NullDecimal
-	Live          bool // the account is not a paper (DU) account
+	// WeightBefore and WeightAfter are the symbol's weight in the
+	// portfolio before and after the order; null when the order has
+	// problems (an order that cannot be placed has no "after").
+	WeightBefore decimal.NullDecimal
+	WeightAfter  decimal.NullDecimal
+	Target       decimal.NullDecimal
+	Live         bool // the account is not a paper (DU) account
 	// SafeAfter is, for a sale at a loss, the first day on which buying
 	// the security (or a substantially identical one) back does not wash
 	// the loss: the sale date + 31 days.
@@ -389,13 +392,11 @@ func (p *Portfolio) previewBooks(ctx context.Context, pv *TradePreview, accts []
 		if r.Quantity.GreaterThan(pv.Held) {
 			pv.Problems = append(pv.Problems, fmt.Sprintf("selling %s %s but account %s holds %s (short sales are not supported)",
 				r.Quantity, r.Symbol, pv.Account.Name, pv.Held))
-			pv.weights(before.holdings, before.cash(), prices)
 			return nil
 		}
 		picks, err := resolvePicks(held, r.Lots, cmp.Or(r.Lots.Method, pv.Account.LotMethod), r.Quantity)
 		if err != nil {
 			pv.Problems = append(pv.Problems, err.Error())
-			pv.weights(before.holdings, before.cash(), prices)
 			return nil
 		}
 		pv.Picks, hypo.Lots = picks, picks
@@ -451,7 +452,12 @@ func (p *Portfolio) previewBooks(ctx context.Context, pv *TradePreview, accts []
 	} else {
 		p.buyWarnings(pv, accts, before.gains, after.gains)
 	}
-	pv.weights(before.holdings, before.cash(), prices)
+	// Holdings and funds are checked above (funds in available): an order
+	// with problems gets no weights, which would describe a portfolio
+	// that cannot exist (a negative position, negative cash).
+	if len(pv.Problems) == 0 {
+		pv.weights(before.holdings, before.cash(), prices)
+	}
 	return nil
 }
 
@@ -583,8 +589,8 @@ func (p *Portfolio) buyWarnings(pv *TradePreview, accts []portfolio.Account, bef
 }
 
 // weights sets the symbol's weight in the portfolio before and after the
-// trade, valuing holdings at the latest stored closes and the traded
-// symbol at the order's price.
+// trade (only for an order without problems), valuing holdings at the
+// latest stored closes and the traded symbol at the order's price.
 func (pv *TradePreview) weights(holdings []portfolio.Holding, cash map[string]decimal.Decimal, prices map[string]portfolio.Bar) {
 	r := pv.Request
 	total, sym := decimal.Zero, decimal.Zero
@@ -609,10 +615,10 @@ func (pv *TradePreview) weights(holdings []portfolio.Holding, cash map[string]de
 	symAfter := sym.Add(delta)
 	totalAfter := total.Add(delta).Add(cashDelta)
 	if total.IsPositive() {
-		pv.WeightBefore = sym.Div(total).Round(6)
+		pv.WeightBefore = decimal.NewNullDecimal(sym.Div(total).Round(6))
 	}
 	if totalAfter.IsPositive() {
-		pv.WeightAfter = symAfter.Div(totalAfter).Round(6)
+		pv.WeightAfter = decimal.NewNullDecimal(symAfter.Div(totalAfter).Round(6))
 	}
 	if w, ok := r.Targets[r.Symbol]; ok {
 		pv.Target = decimal.NewNullDecimal(w)

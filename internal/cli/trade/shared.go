@@ -170,8 +170,8 @@ type PreviewJSON struct {
 	Tax           decimal.Decimal     `json:"estimated_tax"`
 	RatesAssumed  bool                `json:"tax_rates_assumed"`
 	SafeAfter     *portfolio.Date     `json:"buy_back_safe_from"`
-	WeightBefore  decimal.Decimal     `json:"weight_before"`
-	WeightAfter   decimal.Decimal     `json:"weight_after"`
+	WeightBefore  decimal.NullDecimal `json:"weight_before"` // null when the order has problems
+	WeightAfter   decimal.NullDecimal `json:"weight_after"`
 	Target        decimal.NullDecimal `json:"target"`
 	DriftAfter    decimal.NullDecimal `json:"drift_after"`
 	Warnings      []string            `json:"warnings"`
@@ -228,8 +228,8 @@ func Preview(pv *app.TradePreview) PreviewJSON {
 	if r.Type == ibkr.Stop || r.Type == ibkr.StopLimit {
 		d.Stop = decimal.NewNullDecimal(r.Stop)
 	}
-	if pv.Target.Valid {
-		d.DriftAfter = decimal.NewNullDecimal(pv.WeightAfter.Sub(pv.Target.Decimal))
+	if pv.Target.Valid && pv.WeightAfter.Valid {
+		d.DriftAfter = decimal.NewNullDecimal(pv.WeightAfter.Decimal.Sub(pv.Target.Decimal))
 	}
 	return d
 }
@@ -310,11 +310,13 @@ func PreviewTable(d PreviewJSON) output.Table {
 			add("buy back safe from", d.SafeAfter.String())
 		}
 	}
-	w := pct(d.WeightBefore) + " -> " + pct(d.WeightAfter)
-	if d.Target.Valid {
-		w += fmt.Sprintf(" (target %s, drift after %s pp)", pct(d.Target.Decimal), d.DriftAfter.Decimal.Mul(decimal.NewFromInt(100)).StringFixed(2))
+	if d.WeightBefore.Valid && d.WeightAfter.Valid {
+		w := pct(d.WeightBefore.Decimal) + " -> " + pct(d.WeightAfter.Decimal)
+		if d.DriftAfter.Valid {
+			w += fmt.Sprintf(" (target %s, drift after %s pp)", pct(d.Target.Decimal), d.DriftAfter.Decimal.Mul(decimal.NewFromInt(100)).StringFixed(2))
+		}
+		add("weight", w)
 	}
-	add("weight", w)
 	return t
 }
 
