@@ -150,7 +150,54 @@ func (p *Portfolio) PlanHarvest(ctx context.Context, b TradeBroker, id, replacem
 	if plan.Buy, err = p.PreviewTrade(ctx, b, buy); err != nil {
 		return plan, err
 	}
+	ws, err := p.replacementWashes(ctx, h, plan.Replacement, plan.Buy.ExpectedPrice, lots, accts)
+	if err != nil {
+		return plan, err
+	}
+	plan.Buy.Warnings = append(plan.Buy.Warnings, ws...)
 	return plan, plan.Buy.Refused()
+}
+
+// replacementWashes warns when buying replacement would wash a loss the
+// portfolio has not realised yet: an open harvest opportunity on anything
+// substantially identical to it, or a lot of it in a taxable account below
+// its adjusted basis at price (selling that lot within 30 days after the
+// purchase would be a wash sale). Losses already realised are warned about
+// by the purchase's own preview.
+func (p *Portfolio) replacementWashes(ctx context.Context, h store.Harvest, replacement string, price decimal.Decimal,
+	lots []portfolio.Lot, accts []portfolio.Account) ([]string, error) {
+	id := p.identical()
+	open, err := p.Store.Harvests(ctx, p.PortfolioID, store.HarvestNew)
+	if err != nil {
+		return nil, fmt.Errorf("load harvests: %w", err)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range open {
+		if o.ID == h.ID || !id.Same(o.Symbol, replacement) {
+			continue
+		}
+		seen[o.LotID] = true
+		out = append(out, fmt.Sprintf("wash sale: buying %s washes the open harvest opportunity %s (%s lot %s in %s, loss %s): harvest that first or pick another replacement",
+			replacement, o.ID, o.Symbol, o.LotID, OrderAccountName(accts, o.AccountID), o.UnrealizedLoss.StringFixed(2)))
+	}
+	taxable := map[string]bool{}
+	for _, a := range accts {
+		taxable[a.ID] = !a.TaxType.TaxDeferred()
+	}
+	if !price.IsPositive() {
+		return out, nil
+	}
+	for _, l := range lots {
+		if !l.Open() || !taxable[l.AccountID] || seen[l.ID] || !id.Same(l.Symbol, replacement) {
+			continue
+		}
+		if loss := l.AdjustedBasis.Sub(l.Quantity.Mul(price)); loss.IsPositive() {
+			out = append(out, fmt.Sprintf("wash sale: %s lot %s in %s is at a loss (%s at %s): buying %s now would wash that loss if the lot is sold in the next 30 days",
+				l.Symbol, l.ID, OrderAccountName(accts, l.AccountID), portfolio.RoundMoney(loss).StringFixed(2), price, replacement))
+		}
+	}
+	return out, nil
 }
 
 // ExecuteHarvest places a harvest plan (the sale, then the replacement)
