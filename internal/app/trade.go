@@ -37,6 +37,10 @@ var _ TradeBroker = (*ibkr.Client)(nil)
 // be washed): the order is not sent.
 var ErrTradeRefused = errors.New("order not placed")
 
+// ErrAccountAmbiguous means several accounts could take an order and none
+// was named: the caller has to pick one (a usage error).
+var ErrAccountAmbiguous = errors.New("several accounts could take the order")
+
 // LotSpec is how a sale picks its lots: a method, or specific lots.
 type LotSpec struct {
 	Method portfolio.LotMethod // "" with no Picks: the account's method
@@ -203,7 +207,7 @@ func ResolveTradeAccount(accts []portfolio.Account, managed []string, ref string
 	if len(cands) == 0 {
 		return portfolio.Account{}, fmt.Errorf("no account of the portfolio is managed by this gateway login (%s): run \"wealthalloc sync\" or pass --account", strings.Join(managed, ", "))
 	}
-	return portfolio.Account{}, fmt.Errorf("several accounts could take the order: pass --account (one of %s)", strings.Join(names, ", "))
+	return portfolio.Account{}, fmt.Errorf("%w: pass --account (one of %s)", ErrAccountAmbiguous, strings.Join(names, ", "))
 }
 
 // PreviewTrade computes what an order would do: the contract and a quote

@@ -215,6 +215,9 @@ func RunOrder(ctx context.Context, opts *OrderOptions) error {
 	defer conn.Close()
 	start := time.Now()
 	pv, err := p.PreviewTrade(ctx, conn.Client, opts.Request)
+	if errors.Is(err, app.ErrAccountAmbiguous) {
+		return &cmdutil.FlagError{Err: err}
+	}
 	if err != nil {
 		return err
 	}
