@@ -14,7 +14,8 @@ const RebalanceConventions = "whole shares at the last close, no commissions or 
 	"out-of-band weights are traded only to the nearest band edge (least turnover); buys use cash first, then sales of holdings above target in the same account; " +
 	"cash never goes below zero in any account; tax = short-term gain x (short + state) + long-term gain x (long + state) in taxable accounts, 0 in IRAs; " +
 	"long-term means sold more than one year after the adjusted acquisition date; a wash sale is a loss sale in a taxable account within 30 days after a purchase of a substantially identical symbol in any account, " +
-	"or a purchase within 30 days after such a loss sale (only the history up to as-of and the plan itself are known)"
+	"or a purchase within 30 days after such a loss sale (only the history up to as-of and the plan itself are known); " +
+	"tax aware, purchases go first to accounts not holding the symbol (or anything identical) at a loss in a taxable account, and one still made there is flagged (it would wash that loss if the lot were sold within 30 days)"
 
 // TaxRates are marginal rates as fractions; invalid (unset) rates leave the
 // tax estimate unknown.
@@ -497,6 +498,14 @@ func (st *rbState) buy(s string, k int64, why string) int64 {
 	p := st.price[s]
 	accts := append([]Account(nil), st.accts...)
 	sort.SliceStable(accts, func(i, j int) bool { return st.cash[accts[i].ID] > st.cash[accts[j].ID] })
+	if st.in.TaxAware {
+		// Accounts holding s (or anything identical) at a loss in a taxable
+		// account buy last: a purchase there would wash that loss if the
+		// lot were harvested in the next 30 days.
+		sort.SliceStable(accts, func(i, j int) bool {
+			return st.lossLotIn(accts[i], s) == "" && st.lossLotIn(accts[j], s) != ""
+		})
+	}
 	var done int64
 	for _, a := range accts {
 		if done == k {
@@ -514,7 +523,7 @@ func (st *rbState) buy(s string, k int64, why string) int64 {
 		st.qty[a.ID][s] += n * shareUnits
 		st.planBuy = append(st.planBuy, s)
 		st.trades = append(st.trades, PlannedTrade{AccountID: a.ID, Symbol: s, Action: Buy,
-			Quantity: decimal.NewFromInt(n), Price: Money(p), Amount: Money(n * p), Note: why})
+			Quantity: decimal.NewFromInt(n), Price: Money(p), Amount: Money(n * p), Note: st.lossLotWarning(a, s, why)})
 		done += n
 	}
 	return done
@@ -576,8 +585,49 @@ func (st *rbState) buyIn(a Account, s string, n int64, why string) int64 {
 	st.qty[a.ID][s] += n * shareUnits
 	st.planBuy = append(st.planBuy, s)
 	st.trades = append(st.trades, PlannedTrade{AccountID: a.ID, Symbol: s, Action: Buy,
-		Quantity: decimal.NewFromInt(n), Price: Money(p), Amount: Money(n * p), Note: why})
+		Quantity: decimal.NewFromInt(n), Price: Money(p), Amount: Money(n * p), Note: st.lossLotWarning(a, s, why)})
 	return n
+}
+
+// lossLotIn names a symbol substantially identical to s that taxable
+// account a holds a lot of below its adjusted basis at the last close
+// (the first in symbol order), or "" for none or when not tax aware.
+func (st *rbState) lossLotIn(a Account, s string) string {
+	if !st.in.TaxAware || a.TaxType.TaxDeferred() {
+		return ""
+	}
+	var found []string
+	for k, ls := range st.lots {
+		x, ok := strings.CutPrefix(k, a.ID+"/")
+		if !ok || !st.same(s, x) {
+			continue
+		}
+		for _, l := range ls {
+			if l.units-l.taken > 0 && float64(l.basisU)*shareUnits > float64(st.price[x])*float64(l.units) {
+				found = append(found, x)
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return ""
+	}
+	sort.Strings(found)
+	return found[0]
+}
+
+// lossLotWarning is the note of a purchase of s in a: why, plus a warning
+// when a holds s (or anything identical) at a loss, which the purchase
+// would wash if that lot were sold in the next 30 days. The warning also
+// goes to the plan's notes.
+func (st *rbState) lossLotWarning(a Account, s, why string) string {
+	x := st.lossLotIn(a, s)
+	if x == "" {
+		return why
+	}
+	w := fmt.Sprintf("wash-sale risk: buy %s in %s: %s holds %s at a loss; selling that lot within 30 days after this purchase would be a wash sale", s, a.Name, a.Name, x)
+	st.notes = append(st.notes, w)
+	return why + "; " + w
 }
 
 // sellOrder is the order accounts sell s in. Tax aware: taxable accounts

@@ -278,3 +278,52 @@ func checkPlan(t *testing.T, seed uint64, in RebalanceInput, plan *Plan) {
 		checkNoWash(t, in, plan)
 	}
 }
+
+// TestRebalanceTaxAwareLossLots: tax aware, a purchase goes first to
+// accounts that do not hold the symbol at a loss in a taxable account
+// (buying there would wash that loss if the lot were harvested within 30
+// days); what is still bought there carries a warning.
+func TestRebalanceTaxAwareLossLots(t *testing.T) {
+	tx := Account{ID: "t", Name: "taxable", TaxType: Taxable, LotMethod: FIFO}
+	ira := Account{ID: "i", Name: "ira", TaxType: TraditionalIRA, LotMethod: FIFO}
+	in := RebalanceInput{AsOf: MustDate("2024-06-03"), Accounts: []Account{tx, ira},
+		Lots: []Lot{
+			{ID: "a1", AccountID: "t", Symbol: "A", Quantity: adec("50"), AdjustedBasis: adec("5000"), DateAcquired: MustDate("2020-01-02"), AdjustedDateAcquired: MustDate("2020-01-02")},
+			{ID: "b1", AccountID: "t", Symbol: "B", Quantity: adec("10"), AdjustedBasis: adec("2000"), DateAcquired: MustDate("2024-01-02"), AdjustedDateAcquired: MustDate("2024-01-02")},
+		},
+		Cash:     map[string]decimal.Decimal{"t": adec("3000"), "i": adec("1000")},
+		Prices:   map[string]decimal.Decimal{"A": adec("100"), "B": adec("100")},
+		Targets:  map[string]decimal.Decimal{"A": adec("0.5"), "B": adec("0.5")},
+		Band:     adec("0.05"),
+		TaxAware: true,
+	}
+	plan, err := Rebalance(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tr := range plan.Trades {
+		got = append(got, fmt.Sprintf("%s %s %s %s", tr.AccountID, tr.Action, tr.Quantity, tr.Symbol))
+	}
+	if len(plan.Trades) != 2 || got[0] != "i BUY 10 B" || got[1] != "t BUY 25 B" {
+		t.Fatalf("trades %v, want the IRA's 10 B first, then 25 in taxable", got)
+	}
+	if !strings.Contains(plan.Trades[1].Note, "wash-sale risk: buy B in taxable: taxable holds B at a loss") {
+		t.Errorf("taxable buy note %q: want the loss-lot warning", plan.Trades[1].Note)
+	}
+	if strings.Contains(plan.Trades[0].Note, "wash-sale risk") {
+		t.Errorf("IRA buy note %q: want no warning", plan.Trades[0].Note)
+	}
+	if !strings.Contains(strings.Join(plan.Notes, "\n"), "taxable holds B at a loss") {
+		t.Errorf("notes %v: want the warning", plan.Notes)
+	}
+	in.TaxAware = false
+	if plan, err = Rebalance(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range plan.Trades {
+		if strings.Contains(tr.Note, "wash-sale risk") {
+			t.Errorf("not tax aware: note %q", tr.Note)
+		}
+	}
+}
