@@ -60,7 +60,8 @@ func NewCmdOrder(f *cmdutil.Factory, action portfolio.Action, runF func(context.
 		Use:   verb + " SYMBOL QTY",
 		Short: map[portfolio.Action]string{portfolio.Buy: "Preview (or place) a purchase", portfolio.Sell: "Preview (or place) a sale, with its lots and tax"}[action],
 		Long: `Preview an order: nothing is sent without --submit. A market order unless
---limit, --stop or --stop-limit is given; DAY unless --tif gtc.
+--limit, --stop or --stop-limit is given; DAY unless --tif gtc. QTY is a
+whole number of shares (orders through the TWS API are whole shares).
 
 The preview asks the gateway for the contract (an unknown symbol is an
 error) and a quote, estimates the commission (IBKR Fixed), checks a
@@ -94,6 +95,9 @@ in the config and --live.`,
 			q, err := decimal.NewFromString(strings.TrimSpace(args[1]))
 			if err != nil || !q.IsPositive() {
 				return cmdutil.FlagErrorf("quantity %q: want a positive number of shares", args[1])
+			}
+			if !q.IsInteger() {
+				return cmdutil.FlagErrorf("QTY %s: orders through the TWS API are whole shares", args[1])
 			}
 			r.Quantity = q
 			if err := parseType(r, limit, stop, stopLimit); err != nil {
