@@ -72,9 +72,24 @@ type HarvestPolicy struct {
 	ReinvestLookback int
 }
 
+// DefaultRates are the marginal rates assumed wherever the config sets no
+// tax.rates (tax summary, harvest scan and execute, trade previews,
+// rebalance): 24% short-term (the federal bracket of a typical professional
+// income), 15% long-term, and no state tax. Whatever assumes them says so
+// with DefaultRatesNote on stderr.
+var DefaultRates = Rates{
+	Short: decimal.RequireFromString("0.24"),
+	Long:  decimal.RequireFromString("0.15"),
+	State: decimal.Zero,
+}
+
+// DefaultRatesNote is the note printed (on stderr, after "note: ") when
+// tax.rates.short or tax.rates.long is unset and DefaultRates are assumed.
+const DefaultRatesNote = "tax.rates not set: assuming 24% short-term, 15% long-term; set them in the config"
+
 // DefaultHarvestPolicy is the policy when nothing is configured: losses of
-// at least $100 and 5% of basis; rates of 24% short-term and 15% long-term
-// with no state tax (set tax.rates in the config for your own); IBKR Fixed
+// at least $100 and 5% of basis; DefaultRates (24% short-term, 15%
+// long-term, no state tax; set tax.rates in the config for your own); IBKR Fixed
 // commissions; a half-spread of 5 basis points a leg, about right for
 // liquid large-cap stocks and ETFs (thinly traded securities cost more);
 // three replacements; correlations over at least 60 shared trading days;
@@ -83,8 +98,8 @@ func DefaultHarvestPolicy() HarvestPolicy {
 	return HarvestPolicy{
 		MinLoss:          decimal.NewFromInt(100),
 		MinLossPct:       decimal.RequireFromString("0.05"),
-		ShortRate:        decimal.RequireFromString("0.24"),
-		LongRate:         decimal.RequireFromString("0.15"),
+		ShortRate:        DefaultRates.Short,
+		LongRate:         DefaultRates.Long,
 		Commission:       IBKRFixed,
 		HalfSpread:       decimal.RequireFromString("0.0005"),
 		Replacements:     3,

@@ -215,11 +215,11 @@ func Policy(cfg *config.Config, minLoss, minPct decimal.Decimal) (tax.HarvestPol
 	p := tax.DefaultHarvestPolicy()
 	p.MinLoss, p.MinLossPct = minLoss, minPct.Div(decimal.NewFromInt(100))
 	var notes []string
+	if cfg.Tax.Rates.Short == "" || cfg.Tax.Rates.Long == "" {
+		notes = append(notes, tax.DefaultRatesNote)
+	}
 	rate := func(key, v string, def decimal.Decimal) (decimal.Decimal, error) {
 		if v == "" {
-			if !def.IsZero() {
-				notes = append(notes, fmt.Sprintf("%s is not set: assuming %s%% (set it in the config for your own estimate)", key, def.Shift(2)))
-			}
 			return def, nil
 		}
 		r, err := decimal.NewFromString(v)
@@ -228,15 +228,15 @@ func Policy(cfg *config.Config, minLoss, minPct decimal.Decimal) (tax.HarvestPol
 		}
 		return r, nil
 	}
-	short, err := rate("tax.rates.short", cfg.Tax.Rates.Short, p.ShortRate)
+	short, err := rate("tax.rates.short", cfg.Tax.Rates.Short, tax.DefaultRates.Short)
 	if err != nil {
 		return p, nil, err
 	}
-	long, err := rate("tax.rates.long", cfg.Tax.Rates.Long, p.LongRate)
+	long, err := rate("tax.rates.long", cfg.Tax.Rates.Long, tax.DefaultRates.Long)
 	if err != nil {
 		return p, nil, err
 	}
-	state, err := rate("tax.rates.state", cfg.Tax.Rates.State, decimal.Zero)
+	state, err := rate("tax.rates.state", cfg.Tax.Rates.State, tax.DefaultRates.State)
 	if err != nil {
 		return p, nil, err
 	}

@@ -204,8 +204,10 @@ func Run(ctx context.Context, opts *Options) error {
 	} else if len(plan.Trades) == 0 {
 		fmt.Fprintln(f.IO.ErrOut, "every weight is within its band: nothing to trade")
 	}
-	if opts.TaxAware && !rates.Short.Valid {
-		fmt.Fprintln(f.IO.ErrOut, "note: no tax.rates in the config: estimated tax is left out; set tax.rates.short and tax.rates.long")
+	if cfg.Tax.Rates.Short == "" || cfg.Tax.Rates.Long == "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s\n", tax.DefaultRatesNote)
+	} else if !rates.Short.Valid || !rates.Long.Valid {
+		fmt.Fprintln(f.IO.ErrOut, "note: tax.rates in the config are not decimal fractions such as 0.24: estimated tax is left out")
 	}
 	return nil
 }
@@ -220,14 +222,26 @@ func parseRates(short, long, state string) (portfolio.TaxRates, string) {
 		return decimal.NewNullDecimal(d)
 	}
 	r.Short, r.Long, r.State = p(short), p(long), p(state)
+	// Unset rates are tax.DefaultRates, as in tax summary and the harvest
+	// and trade previews.
+	assumed := ""
+	if strings.TrimSpace(short) == "" || strings.TrimSpace(long) == "" {
+		assumed = " (assumed: tax.rates not set)"
+	}
+	if strings.TrimSpace(short) == "" {
+		r.Short = decimal.NewNullDecimal(tax.DefaultRates.Short)
+	}
+	if strings.TrimSpace(long) == "" {
+		r.Long = decimal.NewNullDecimal(tax.DefaultRates.Long)
+	}
 	if !r.Short.Valid || !r.Long.Valid {
-		return r, "not set (tax.rates.short and tax.rates.long in the config)"
+		return r, "invalid (tax.rates.short and tax.rates.long in the config)"
 	}
 	note := fmt.Sprintf("short %s, long %s", r.Short.Decimal, r.Long.Decimal)
 	if r.State.Valid {
 		note += fmt.Sprintf(", state %s", r.State.Decimal)
 	}
-	return r, note
+	return r, note + assumed
 }
 
 // Document builds the JSON form.

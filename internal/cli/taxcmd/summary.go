@@ -3,7 +3,6 @@ package taxcmd
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
@@ -11,6 +10,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/app"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
+	"github.com/wealthalloc/wealthalloc/internal/tax"
 )
 
 // SummaryOptions are the inputs of `tax summary`.
@@ -29,7 +29,9 @@ func NewCmdSummary(f *cmdutil.Factory, runF func(context.Context, *SummaryOption
 with losses carried over from every earlier year of the history, apply the
 capital-loss deduction ($3,000; $1,500 married filing separately, from
 tax.filing_status) and estimate the tax at the marginal rates tax.rates.short,
-tax.rates.long and tax.rates.state in the config. The estimate ignores the
+tax.rates.long and tax.rates.state in the config (unset: 24% short-term, 15%
+long-term and no state tax, as harvest and trade previews assume, with a
+note on stderr). The estimate ignores the
 income-based limits of the worksheet: it is a planning figure.`,
 		Example: `  wealthalloc tax summary --year 2008
   wealthalloc tax summary --year 2008 -o json`,
@@ -85,7 +87,7 @@ func RunSummary(ctx context.Context, opts *SummaryOptions) error {
 	if err != nil {
 		return err
 	}
-	r, missing, err := rates(c)
+	r, assumed, err := rates(c)
 	if err != nil {
 		return err
 	}
@@ -130,8 +132,8 @@ func RunSummary(ctx context.Context, opts *SummaryOptions) error {
 	if err := pr.Print(t, doc); err != nil {
 		return err
 	}
-	if len(missing) > 0 && pr.Format != output.FormatJSON {
-		fmt.Fprintf(f.IO.ErrOut, "note: %s not set in the config: the estimate counts them as 0 (see docs/configuration.md)\n", strings.Join(missing, ", "))
+	if assumed {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s\n", tax.DefaultRatesNote)
 	}
 	return nil
 }

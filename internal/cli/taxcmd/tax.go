@@ -60,26 +60,28 @@ func filterGains(gains []tax.Gain, accts []portfolio.Account, year int, names []
 	return out, nil
 }
 
-// rates reads the marginal rates from the config (unset rates are zero).
-func rates(c *config.Config) (tax.Rates, []string, error) {
-	var r tax.Rates
-	var missing []string
+// rates reads the marginal rates from the config. Unset rates are
+// tax.DefaultRates (24% short-term, 15% long-term, 0 state), the same
+// defaults the harvest and trade previews assume; assumed reports whether
+// short- or long-term was unset, for tax.DefaultRatesNote.
+func rates(c *config.Config) (r tax.Rates, assumed bool, err error) {
+	r = tax.DefaultRates
 	for _, x := range []struct {
 		name string
 		val  string
 		dst  *decimal.Decimal
 	}{{"short", c.Tax.Rates.Short, &r.Short}, {"long", c.Tax.Rates.Long, &r.Long}, {"state", c.Tax.Rates.State, &r.State}} {
-		if x.val == "" {
+		if strings.TrimSpace(x.val) == "" {
 			if x.name != "state" {
-				missing = append(missing, "tax.rates."+x.name)
+				assumed = true
 			}
 			continue
 		}
-		d, err := decimal.NewFromString(x.val)
+		d, err := decimal.NewFromString(strings.TrimSpace(x.val))
 		if err != nil {
-			return r, nil, fmt.Errorf("config tax.rates.%s %q is not a decimal fraction such as 0.24", x.name, x.val)
+			return r, false, fmt.Errorf("config tax.rates.%s %q is not a decimal fraction such as 0.24", x.name, x.val)
 		}
 		*x.dst = d
 	}
-	return r, missing, nil
+	return r, assumed, nil
 }
