@@ -42,8 +42,13 @@ func StandardPeriods(to Date) []Period {
 
 // PeriodResult is one line's performance over one period. Money is in
 // micro-units; returns are fractions (0.1 = 10%). Pointers are nil where a
-// figure is undefined (CAGR under a year, XIRR with no solution, no
-// benchmark).
+// figure is undefined (an annual rate under a year, XIRR with no
+// solution, no benchmark).
+//
+// Money-weighted returns follow the time-weighted ones: MWRPeriod is the
+// plain return over the period, as TWR is, and MWR its annual rate, as
+// CAGR is, only for a year or more — annualising a month's return turns a
+// 10% fall into −72% a year, which reads as a loss that did not happen.
 type PeriodResult struct {
 	Period
 	Available bool
@@ -56,11 +61,15 @@ type PeriodResult struct {
 	Inflows, Outflows    int64 // the line's flows within the period
 	Gain                 int64 // EndValue − StartValue − Inflows + Outflows
 
-	TWR     float64  // time-weighted, daily-linked, cumulative
-	CAGR    *float64 // (1+TWR)^(365/Days) − 1, only when Days ≥ 365
-	MWR     *float64 // XIRR of the flows, annual rate, actual/365
-	Bench   *float64 // benchmark price return over Start..End
-	BenchCG *float64 // its CAGR, only when Days ≥ 365
+	TWR  float64  // time-weighted, daily-linked, cumulative
+	CAGR *float64 // (1+TWR)^(365/Days) − 1, only when Days ≥ 365
+	// MWRPeriod is the money-weighted return over the period, not
+	// annualised: (1+x)^(t/365) − 1 for the XIRR x of the flows, t the
+	// calendar days from the first flow to the last.
+	MWRPeriod *float64
+	MWR       *float64 // the XIRR x itself, an annual rate (actual/365), only when Days ≥ 365
+	Bench     *float64 // benchmark price return over Start..End
+	BenchCG   *float64 // its CAGR, only when Days ≥ 365
 }
 
 // Inception is the index of the first day the line holds value or receives
@@ -148,7 +157,10 @@ func (s *Series) Performance(l *Line, r DailyReturns, bench []float64, p Period)
 		res.CAGR = ptr(Annualise(res.TWR, res.Days))
 	}
 	if x, err := XIRR(flows); err == nil {
-		res.MWR = &x
+		res.MWRPeriod = ptr(Deannualise(x, flowSpan(flows)))
+		if res.Days >= DaysPerYear {
+			res.MWR = &x
+		}
 	}
 	if bench != nil {
 		b0 := i0 - 1
@@ -183,6 +195,25 @@ func Annualise(c float64, days int) float64 {
 		return math.NaN()
 	}
 	return math.Pow(1+c, DaysPerYear/float64(days)) - 1
+}
+
+// Deannualise turns an annual rate into the return over days calendar
+// days: (1+rate)^(days/365) − 1, the inverse of Annualise.
+func Deannualise(rate float64, days int) float64 {
+	return math.Pow(1+rate, float64(days)/DaysPerYear) - 1
+}
+
+// flowSpan is the calendar days from the first flow to the last: the
+// horizon over which XIRR discounts them.
+func flowSpan(flows []cashFlow) int {
+	if len(flows) == 0 {
+		return 0
+	}
+	lo, hi := flows[0].date, flows[0].date
+	for _, f := range flows {
+		lo, hi = min(lo, f.date), max(hi, f.date)
+	}
+	return int(hi - lo)
 }
 
 type cashFlow struct {

@@ -21,7 +21,8 @@ import (
 const Conventions = "twr: time-weighted return, daily-linked: r_t = (V_t + out_t)/(V_t-1 + in_t) - 1 with inflows at the start of the day and outflows at its end; " +
 	"flows are external (deposits, withdrawals) for the portfolio and accounts, the trades' cash for a holding (its dividends count as income); " +
 	"a day with nothing invested has no return (a holding sold to zero stops, it does not fall 100%); " +
-	"mwr_xirr: money-weighted return, the XIRR of the starting value, the flows and the ending value, an annual rate on actual/365; " +
+	"mwr: money-weighted return over the period, not annualised: (1+x)^(t/365)-1 for the XIRR x of the starting value, the flows and the ending value, t the calendar days from the first of them to the last; " +
+	"mwr_xirr: x itself, an annual rate on actual/365, only for periods of a year or more (like cagr); " +
 	"cagr = (1+twr)^(365/days)-1 over calendar days, only for periods of a year or more; " +
 	"each period starts with the close of the last day before it; values use the latest stored close on or before each day; " +
 	"benchmark: price return of the benchmark's stored closes over the same days; fractions (0.1 = 10%); money in the portfolio's currency"
@@ -48,9 +49,12 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Long: `Show returns for MTD, QTD, YTD, 1Y, 3Y, 5Y, since inception and, with --from,
 a custom period ending at --to (default --as-of, default today).
 
-TWR (time-weighted, daily-linked) measures the investments; MWR (XIRR of
-your deposits and withdrawals) measures your money, timing included. Each
-output states its conventions. A line chart of the portfolio against the
+TWR (time-weighted, daily-linked) measures the investments; MWR (from the
+XIRR of your deposits and withdrawals) measures your money, timing
+included. Both are plain returns over the period; their annual rates (TWR
+CAGR, MWR XIRR) are shown only for periods of a year or more, since
+annualising a month's return exaggerates it. Each output states its
+conventions. A line chart of the portfolio against the
 benchmark (both indexed to 100) is drawn on a terminal, or with --chart.`,
 		Example: `  wealthalloc perf --benchmark GSPC
   wealthalloc perf --from 2007-01-01 --to 2009-12-31 --chart
@@ -160,7 +164,8 @@ type PeriodJSON struct {
 	Gain            decimal.NullDecimal `json:"gain"`
 	TWR             decimal.NullDecimal `json:"twr"`
 	CAGR            decimal.NullDecimal `json:"twr_cagr"`
-	MWR             decimal.NullDecimal `json:"mwr_xirr"`
+	MWRPeriod       decimal.NullDecimal `json:"mwr"`      // over the period, not annualised
+	MWR             decimal.NullDecimal `json:"mwr_xirr"` // annual rate, null under a year
 	Benchmark       decimal.NullDecimal `json:"benchmark_return"`
 	BenchmarkCAGR   decimal.NullDecimal `json:"benchmark_cagr"`
 	ExcessOverBench decimal.NullDecimal `json:"excess_twr"`
@@ -264,7 +269,7 @@ func periodJSON(r portfolio.PeriodResult) PeriodJSON {
 	j.Start, j.End, j.Days = &st, &en, r.Days
 	m := func(v int64) decimal.NullDecimal { return decimal.NewNullDecimal(portfolio.Money(v).Round(2)) }
 	j.StartValue, j.EndValue, j.Inflows, j.Outflows, j.Gain = m(r.StartValue), m(r.EndValue), m(r.Inflows), m(r.Outflows), m(r.Gain)
-	j.TWR = Frac(r.TWR)
+	j.TWR, j.MWRPeriod = Frac(r.TWR), FracP(r.MWRPeriod)
 	j.CAGR, j.MWR, j.Benchmark, j.BenchmarkCAGR = FracP(r.CAGR), FracP(r.MWR), FracP(r.Bench), FracP(r.BenchCG)
 	if r.Bench != nil {
 		j.ExcessOverBench = Frac(r.TWR - *r.Bench)
@@ -295,21 +300,22 @@ func Table(doc DocumentJSON) output.Table {
 		{Header: "Start value", Key: "start_value", Kind: output.Money}, {Header: "End value", Key: "end_value", Kind: output.Money},
 		{Header: "Net flows", Key: "net_flows", Kind: output.Gain}, {Header: "Gain", Key: "gain", Kind: output.Gain},
 		{Header: "TWR", Key: "twr", Kind: output.GainPct}, {Header: "TWR CAGR", Key: "twr_cagr", Kind: output.GainPct},
-		{Header: "MWR (XIRR)", Key: "mwr_xirr", Kind: output.GainPct},
+		{Header: "MWR", Key: "mwr", Kind: output.GainPct}, {Header: "MWR XIRR (annual)", Key: "mwr_xirr", Kind: output.GainPct},
 		{Header: "Bench " + doc.Benchmark, Key: "benchmark_return", Kind: output.GainPct},
 		{Header: "Bench CAGR", Key: "benchmark_cagr", Kind: output.GainPct},
 	}}
 	add := func(name string, p PeriodJSON) {
 		if !p.Available {
 			t.Rows = append(t.Rows, []any{name, "", "", nil, nil, nil, nil, decimal.NullDecimal{}, decimal.NullDecimal{},
-				decimal.NullDecimal{}, decimal.NullDecimal{}, "n/a: " + p.Reason})
+				decimal.NullDecimal{}, decimal.NullDecimal{}, decimal.NullDecimal{}, "n/a: " + p.Reason})
 			return
 		}
 		net := decimal.NullDecimal{}
 		if p.Inflows.Valid {
 			net = decimal.NewNullDecimal(p.Inflows.Decimal.Sub(p.Outflows.Decimal))
 		}
-		t.Rows = append(t.Rows, []any{name, p.Start, p.End, p.StartValue, p.EndValue, net, p.Gain, p.TWR, p.CAGR, p.MWR, p.Benchmark, p.BenchmarkCAGR})
+		t.Rows = append(t.Rows, []any{name, p.Start, p.End, p.StartValue, p.EndValue, net, p.Gain, p.TWR, p.CAGR, p.MWRPeriod, p.MWR, p.Benchmark,
+			p.BenchmarkCAGR})
 	}
 	for _, p := range doc.Periods {
 		add(p.Name, p)
