@@ -36,7 +36,7 @@ type Drawdown struct {
 
 // Risk is the risk of one line of daily returns against a benchmark.
 type Risk struct {
-	Observations int
+	Observations int // daily returns of the line used (volatility, Sharpe, drawdown, VaR…)
 	RFAnnual     float64
 	RFDaily      float64
 	Mean         float64 // mean daily return
@@ -50,12 +50,13 @@ type Risk struct {
 	Cumulative   float64
 
 	// Against the benchmark (NaN without one).
-	BenchObservations int
-	Beta              float64
-	Alpha             float64 // annualised
-	Correlation       float64
-	BenchVolatility   float64
-	BenchMaxDrawdown  Drawdown
+	BenchObservations  int // the benchmark's daily returns used (its volatility and drawdown)
+	PairedObservations int // days both have a return (beta, alpha, correlation)
+	Beta               float64
+	Alpha              float64 // annualised
+	Correlation        float64
+	BenchVolatility    float64
+	BenchMaxDrawdown   Drawdown
 
 	VaR95  float64 // a return, ≤ 0 for a loss
 	CVaR95 float64
@@ -106,7 +107,7 @@ func ComputeRisk(r DailyReturns, bench DailyReturns, start Date, rf float64) Ris
 
 	if len(bench.R) > 0 {
 		a, b := Align(r, bench)
-		out.BenchObservations = len(a)
+		out.BenchObservations, out.PairedObservations = len(bench.R), len(a)
 		if len(a) > 1 {
 			cov := Covariance(a, b)
 			vb := Covariance(b, b)

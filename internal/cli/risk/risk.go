@@ -74,7 +74,8 @@ type DrawdownJSON struct {
 // BenchJSON holds the figures against the benchmark.
 type BenchJSON struct {
 	Symbol       string              `json:"symbol"`
-	Observations int                 `json:"observations"`
+	Observations int                 `json:"observations"`        // the benchmark's daily returns (volatility, drawdown)
+	Paired       int                 `json:"paired_observations"` // days both have a return (beta, alpha, correlation)
 	Beta         decimal.NullDecimal `json:"beta"`
 	Alpha        decimal.NullDecimal `json:"alpha_annual"`
 	Correlation  decimal.NullDecimal `json:"correlation"`
@@ -225,7 +226,7 @@ func Build(h *app.AnalyticsHistory, line *portfolio.Line, acct portfolio.Account
 	value := float64(line.Value[end]) / 1e6
 	doc.VaR95Value, doc.CVaR95Value = money(rk.VaR95*value), money(rk.CVaR95*value)
 	if len(h.BenchBars) > 0 {
-		doc.Benchmark = &BenchJSON{Symbol: h.Benchmark, Observations: rk.BenchObservations, Beta: perf.Frac(rk.Beta),
+		doc.Benchmark = &BenchJSON{Symbol: h.Benchmark, Observations: rk.BenchObservations, Paired: rk.PairedObservations, Beta: perf.Frac(rk.Beta),
 			Alpha: perf.Frac(rk.Alpha), Correlation: perf.Frac(rk.Correlation), Volatility: perf.Frac(rk.BenchVolatility),
 			MaxDrawdown: ddJSON(rk.BenchMaxDrawdown, len(bench.R) > 0)}
 	}
@@ -322,7 +323,9 @@ func Table(doc DocumentJSON) output.Table {
 		}
 		return v
 	}
-	add("observations", decimal.NewFromInt(int64(doc.Observations)), benchOr(decimal.NewNullDecimal(decimal.NewFromInt(int64(b.Observations)))), "daily TWR returns")
+	add("observations", decimal.NewFromInt(int64(doc.Observations)), benchOr(decimal.NewNullDecimal(decimal.NewFromInt(int64(b.Observations)))),
+		"daily returns used: TWR | benchmark price")
+	add("paired_observations", benchOr(decimal.NewNullDecimal(decimal.NewFromInt(int64(b.Paired)))), "", "days both have a return: beta, alpha, correlation")
 	add("cumulative_twr", doc.Cumulative, "", "fraction")
 	add("cagr", doc.CAGR, "", "calendar days/365")
 	add("volatility", doc.Volatility, benchOr(b.Volatility), "std(r, n-1)*sqrt(252)")
