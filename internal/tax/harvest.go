@@ -181,6 +181,10 @@ type HarvestPurchase struct {
 	Date      portfolio.Date
 	Action    portfolio.Action
 	Quantity  decimal.Decimal
+	// Held is how many of the purchase's shares are still held at AsOf
+	// (in Lots): what makes it a replacement. Zero for a dividend
+	// reinvestment listed only as a sign that dividends reinvest.
+	Held decimal.Decimal
 }
 
 // Replacement is a security suggested to hold instead of the one sold.
@@ -392,9 +396,11 @@ func recentPurchases(trades []portfolio.Trade, asOf portfolio.Date, days int) []
 // Shares from the same purchase as the lot are not replacements (Rev. Rul.
 // 56-602), so the lot's own opening trade never blocks it.
 //
-// A purchase that has since been sold still blocks: the trackers' convention
-// of ignoring it has no IRS authority, and a harvest suggestion should err
-// on the safe side.
+// A purchase already sold entirely by AsOf is not a replacement, as in the
+// wash-sale engine (wash.go: a lot bought and sold before the loss sale is
+// not a replacement, REPLACEMENT-SOLD-BEFORE-THE-LOSS): the scan's sale is
+// today, after every trade up to AsOf. Only purchases with shares still
+// open in Lots block; Held says how many.
 func washCheck(l portfolio.Lot, in HarvestInput, recent []portfolio.Trade, p HarvestPolicy) (safe bool, blocking, reinvesting []HarvestPurchase) {
 	own := l.OpenTradeID
 	if own == "" {
@@ -408,7 +414,9 @@ func washCheck(l portfolio.Lot, in HarvestInput, recent []portfolio.Trade, p Har
 		}
 		hp := HarvestPurchase{TradeID: t.ID, AccountID: t.AccountID, Symbol: t.Symbol, Date: t.Date, Action: t.Action, Quantity: t.Quantity}
 		if t.Date >= from && t.ID != own {
-			blocking = append(blocking, hp)
+			if hp.Held = heldOf(t.ID, in.Lots); hp.Held.IsPositive() {
+				blocking = append(blocking, hp)
+			}
 		}
 		if t.Action == portfolio.Reinvest && t.Date >= in.AsOf.AddDays(-p.ReinvestLookback) {
 			if i, ok := lastReinvest[t.AccountID]; ok {
@@ -435,6 +443,22 @@ func recentLossSymbols(ds []portfolio.Disposal, asOf portfolio.Date) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// heldOf is the open quantity of the lots trade id opened (sub-lots
+// "id/w1"… of a wash-sale split included).
+func heldOf(id string, lots []portfolio.Lot) decimal.Decimal {
+	held := decimal.Zero
+	for _, l := range lots {
+		open := l.OpenTradeID
+		if open == "" {
+			open, _, _ = strings.Cut(l.ID, "/")
+		}
+		if open == id && l.Open() {
+			held = held.Add(l.Quantity)
+		}
+	}
+	return held
 }
 
 // suggest ranks the replacement candidates for sym: symbols with price

@@ -225,6 +225,7 @@ func TestScanHarvestWashSafety(t *testing.T) {
 		safe        bool
 		blocking    []string
 		reinvesting []string
+		sold        map[string]string // trade ID → shares sold since; all: no lot left
 	}{
 		{name: "no purchases", safe: true},
 		// Rev. Rul. 56-602: shares of the same purchase are no replacement.
@@ -239,6 +240,10 @@ func TestScanHarvestWashSafety(t *testing.T) {
 		{name: "spouse SPY", trades: []portfolio.Trade{hvBuy("sp1", "s", "SPY", "2024-06-14", "1")}, blocking: []string{"sp1"}},
 		{name: "different index", trades: []portfolio.Trade{hvBuy("x", "i", "VTI", "2024-06-13", "1")}, safe: true},
 		{name: "after the scan date", trades: []portfolio.Trade{hvBuy("x", "i", "VOO", "2024-06-15", "1")}, safe: true},
+		// Bought and sold entirely before today: no replacement, as in the
+		// engine (REPLACEMENT-SOLD-BEFORE-THE-LOSS); partly sold still blocks.
+		{name: "sold since", trades: []portfolio.Trade{hvBuy("b2", "t", "VOO", "2024-06-04", "5")}, sold: map[string]string{"b2": "all"}, safe: true},
+		{name: "partly sold", trades: []portfolio.Trade{hvBuy("b2", "t", "VOO", "2024-06-04", "5")}, sold: map[string]string{"b2": "3"}, blocking: []string{"b2"}},
 		// A dividend reinvested 20 days ago blocks and warns; one 100 days ago only warns.
 		{name: "recent reinvest", trades: []portfolio.Trade{{ID: "dr1", AccountID: "t", Symbol: "VOO", Date: hvDate("2024-05-25"), Action: portfolio.Reinvest, Quantity: hvDec("0.123")}},
 			blocking: []string{"dr1"}, reinvesting: []string{"dr1"}},
@@ -250,7 +255,21 @@ func TestScanHarvestWashSafety(t *testing.T) {
 		}, safe: true, reinvesting: []string{"dr1", "dri"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := ScanHarvest(hvInput(asOf, []portfolio.Lot{lot}, prices, c.trades...), hvPolicy())
+			// Every purchase's shares are still held unless sold says otherwise
+			// (at 400 a share: no loss, so no opportunity of their own).
+			lots := []portfolio.Lot{lot}
+			held := map[string]string{}
+			for _, tr := range c.trades {
+				q := tr.Quantity
+				if c.sold[tr.ID] == "all" || tr.ID == lot.ID {
+					continue
+				} else if c.sold[tr.ID] != "" {
+					q = q.Sub(hvDec(c.sold[tr.ID]))
+				}
+				held[tr.ID] = q.String()
+				lots = append(lots, hvLot(tr.ID, tr.AccountID, tr.Symbol, tr.Date.String(), q.String(), q.Mul(hvDec("400")).String()))
+			}
+			got := ScanHarvest(hvInput(asOf, lots, prices, c.trades...), hvPolicy())
 			if len(got.Opportunities) != 1 {
 				t.Fatalf("opportunities = %d, want 1", len(got.Opportunities))
 			}
@@ -258,6 +277,9 @@ func TestScanHarvestWashSafety(t *testing.T) {
 			var blocking, reinvesting []string
 			for _, p := range o.Blocking {
 				blocking = append(blocking, p.TradeID)
+				if p.Held.String() != held[p.TradeID] {
+					t.Errorf("%s: held %s, want %s", p.TradeID, p.Held, held[p.TradeID])
+				}
 			}
 			for _, p := range o.Reinvesting {
 				reinvesting = append(reinvesting, p.TradeID)

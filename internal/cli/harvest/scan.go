@@ -58,7 +58,9 @@ replacement purchase, plus an estimated half-spread of 0.05% a leg.
 
 For each it shows whether selling today is wash-sale safe (no substantially
 identical purchase in the last 30 days in any account, IRA, Roth and spouse
-included, other than the lot's own purchase), warns when dividends appear to
+included, other than the lot's own purchase and purchases already sold in
+full, which are no replacement), naming on stderr each blocking purchase and
+the shares of it still held, warns when dividends appear to
 reinvest, gives the lock-out date (sale + 31 days) before which buying back
 is unsafe, and suggests replacements that are not substantially identical,
 ranked by asset class and by the correlation of daily returns over the last
@@ -249,8 +251,12 @@ func writeNotes(f *cmdutil.Factory, res *app.HarvestResult, doc DocumentJSON) {
 	w := f.IO.ErrOut
 	for _, o := range doc.Opportunities {
 		for _, b := range o.BlockingPurchases {
-			fmt.Fprintf(w, "not wash-safe: %s %s lot %s: %s %s bought in %s on %s (%s); selling before %s would be a wash sale\n",
-				o.Account, o.Symbol, o.LotID, b.Quantity, b.Symbol, b.Account, b.Date, b.Action, b.Date.AddDays(31))
+			held := ""
+			if b.Held != nil {
+				held = fmt.Sprintf(", %s still held", b.Held)
+			}
+			fmt.Fprintf(w, "not wash-safe: %s %s lot %s: %s %s bought in %s on %s (%s%s); selling before %s would be a wash sale\n",
+				o.Account, o.Symbol, o.LotID, b.Quantity, b.Symbol, b.Account, b.Date, b.Action, held, b.Date.AddDays(31))
 		}
 		if len(o.Replacements) == 0 {
 			fmt.Fprintf(w, "note: %s %s lot %s: no replacement suggested: every candidate is substantially identical to it, to another loss of this scan or to a loss sold in the last 30 days (buying one would wash that loss); hold cash until %s or pass harvest execute --replacement\n",
@@ -343,6 +349,9 @@ type PurchaseJSON struct {
 	Date     portfolio.Date  `json:"date"`
 	Action   string          `json:"action"`
 	Quantity decimal.Decimal `json:"quantity"`
+	// Held is the purchase's shares still held at as_of (blocking
+	// purchases only): what makes it a replacement.
+	Held *decimal.Decimal `json:"held,omitempty"`
 }
 
 // ReplacementJSON is a replacement suggestion. Correlation is a decimal
@@ -434,8 +443,13 @@ func Document(res *app.HarvestResult, p tax.HarvestPolicy) DocumentJSON {
 	purchases := func(ps []tax.HarvestPurchase) []PurchaseJSON {
 		out := make([]PurchaseJSON, 0, len(ps))
 		for _, x := range ps {
-			out = append(out, PurchaseJSON{TradeID: x.TradeID, Account: names[x.AccountID].Name, Symbol: x.Symbol, Date: x.Date,
-				Action: string(x.Action), Quantity: x.Quantity})
+			j := PurchaseJSON{TradeID: x.TradeID, Account: names[x.AccountID].Name, Symbol: x.Symbol, Date: x.Date,
+				Action: string(x.Action), Quantity: x.Quantity}
+			if x.Held.IsPositive() {
+				held := x.Held
+				j.Held = &held
+			}
+			out = append(out, j)
 		}
 		return out
 	}
