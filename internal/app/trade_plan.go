@@ -67,6 +67,9 @@ type HarvestPlan struct {
 	// SafeAfter is the first day buying the sold security back does not
 	// wash the loss (the sale date + 31 days).
 	SafeAfter portfolio.Date
+	// Resized explains, when the lot no longer holds the quantity the scan
+	// found, that the sale is of what it holds now; "" otherwise.
+	Resized string
 }
 
 // PlanHarvest previews harvest id (a tax_harvests row still new): a
@@ -108,6 +111,10 @@ func (p *Portfolio) PlanHarvest(ctx context.Context, b TradeBroker, id, replacem
 	}
 	if !qty.IsPositive() {
 		return nil, fmt.Errorf("lot %s of harvest %s holds no shares any more", h.LotID, h.ID)
+	}
+	if !qty.Equal(h.Quantity) {
+		plan.Resized = fmt.Sprintf("harvest %s was found for %s shares of lot %s, which now holds %s: selling %s (the loss and saving figures of the scan no longer apply; rescan for fresh ones)",
+			h.ID, h.Quantity, h.LotID, qty, qty)
 	}
 	accts, err := p.Accounts(ctx)
 	if err != nil {
@@ -239,9 +246,16 @@ func (p *Portfolio) ExecuteHarvest(ctx context.Context, b TradeBroker, plan *Har
 		}
 	}
 	x.RealizedLoss = decimal.NewNullDecimal(loss)
-	if x.BuyTradeID == "" {
-		x.Note = "the replacement was not bought: " + fmt.Sprint(err)
+	var notes []string
+	if !sold.Filled.Equal(plan.Harvest.Quantity) {
+		// tax_harvests has no executed-quantity column (HarvestExecution
+		// cannot carry one): the note keeps it.
+		notes = append(notes, fmt.Sprintf("executed %s of the %s shares the scan found", sold.Filled, plan.Harvest.Quantity))
 	}
+	if x.BuyTradeID == "" {
+		notes = append(notes, "the replacement was not bought: "+fmt.Sprint(err))
+	}
+	x.Note = strings.Join(notes, "; ")
 	rerr := p.Store.InTx(ctx, func(q *store.Queries) error {
 		if err := q.RecordHarvestExecution(ctx, p.PortfolioID, plan.Harvest.ID, x); err != nil {
 			return err
@@ -249,7 +263,7 @@ func (p *Portfolio) ExecuteHarvest(ctx context.Context, b TradeBroker, plan *Har
 		return q.AppendEvent(ctx, store.Event{UserID: p.UserID, PortfolioID: p.PortfolioID, Kind: "harvest.executed",
 			Subject: plan.Harvest.ID, Data: map[string]string{"symbol": plan.Harvest.Symbol, "lot_id": plan.Harvest.LotID,
 				"replacement": plan.Replacement, "realized_loss": loss.String(), "safe_after": x.SafeAfter.String(),
-				"sell_trade_id": x.SellTradeID, "buy_trade_id": x.BuyTradeID}})
+				"sell_trade_id": x.SellTradeID, "buy_trade_id": x.BuyTradeID, "quantity": sold.Filled.String()}})
 	})
 	return steps, errors.Join(err, rerr)
 }

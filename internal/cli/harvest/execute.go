@@ -121,6 +121,9 @@ func runExecute(ctx context.Context, f *cmdutil.Factory, g *cmdutil.GatewayFlags
 		}
 		return err
 	}
+	if plan.Resized != "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s; tax_harvests keeps the scanned quantity, and the executed one goes in its note\n", plan.Resized)
+	}
 	if plan.Sell.SafeAfter != nil {
 		fmt.Fprintf(f.IO.ErrOut, "switching back to %s is safe from %s\n", plan.Harvest.Symbol, plan.SafeAfter)
 	}
