@@ -90,9 +90,6 @@ func runExecute(ctx context.Context, opts *Options, ex *executeFlags) error {
 	if err != nil {
 		return err
 	}
-	if targets.Empty() {
-		return cmdutil.FlagErrorf("no targets: add \"targets:\" to the config (see \"wealthalloc init\") or pass --target FILE")
-	}
 	ident, err := tax.NewIdentical(tax.DefaultIdentical, cfg.Tax.SubstantiallyIdentical)
 	if err != nil {
 		return fmt.Errorf("config tax.substantially_identical: %w", err)
@@ -119,6 +116,13 @@ func runExecute(ctx context.Context, opts *Options, ex *executeFlags) error {
 	symT, err := portfolio.SymbolTargets(targets, held, refdata.Classify)
 	if err != nil {
 		return err
+	}
+	if targets.Empty() {
+		if symT, err = equalWeights(held, st.Cash); err != nil {
+			return err
+		}
+		src = "none: equal weights of the held securities"
+		fmt.Fprintln(f.IO.ErrOut, "note: "+NoTargetsNote)
 	}
 	plan, err := portfolio.Rebalance(portfolio.RebalanceInput{AsOf: asOf, Accounts: st.Accounts, Lots: st.Lots, Cash: st.Cash,
 		Prices: st.Prices, Targets: symT, Band: decimal.NewFromFloat(opts.Band).Shift(-2), MinTrade: decimal.NewFromFloat(opts.MinTrade),

@@ -35,10 +35,14 @@ func NewCmd(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cob
 		Short: "Plan whole-share trades that bring every weight within its band",
 		Long: `Plan the trades that bring every targeted weight (config "targets:" or
 --target FILE) within --band percentage points, in whole shares at the last
-close: cash first, then the least turnover. Cash never goes below zero in
-any account. --tax-aware sells in IRAs first, then loss lots and long-term
-lots, never proposes a wash sale, and estimates each sale's realised gain
-and tax from the config's tax.rates.
+close: cash first, then the least turnover. Without targets, each held
+security's target is an equal share of the securities' value (as recs
+does; a note says so). Cash never goes below zero in any account.
+--tax-aware sells in IRAs first, then loss lots and long-term lots, never
+proposes a wash sale, buys first where no lot of the symbol is at a loss in
+a taxable account (and flags a purchase it still makes there), and
+estimates each sale's realised gain and tax from the config's tax.rates
+(unset: 24% short-term, 15% long-term).
 
 This prints a plan; it places no order.`,
 		Example: `  wealthalloc rebalance --target targets.yaml
@@ -146,9 +150,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if targets.Empty() {
-		return cmdutil.FlagErrorf("no targets: add \"targets:\" to the config (see \"wealthalloc init\") or pass --target FILE")
-	}
 	ident, err := tax.NewIdentical(tax.DefaultIdentical, cfg.Tax.SubstantiallyIdentical)
 	if err != nil {
 		return fmt.Errorf("config tax.substantially_identical: %w", err)
@@ -175,6 +176,13 @@ func Run(ctx context.Context, opts *Options) error {
 	symT, err := portfolio.SymbolTargets(targets, held, refdata.Classify)
 	if err != nil {
 		return err
+	}
+	if targets.Empty() {
+		if symT, err = equalWeights(held, st.Cash); err != nil {
+			return err
+		}
+		src = "none: equal weights of the held securities"
+		fmt.Fprintln(f.IO.ErrOut, "note: "+NoTargetsNote)
 	}
 	plan, err := portfolio.Rebalance(portfolio.RebalanceInput{AsOf: asOf, Accounts: st.Accounts, Lots: st.Lots, Cash: st.Cash,
 		Prices: st.Prices, Targets: symT, Band: decimal.NewFromFloat(opts.Band).Shift(-2), MinTrade: decimal.NewFromFloat(opts.MinTrade),
@@ -210,6 +218,40 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintln(f.IO.ErrOut, "note: tax.rates in the config are not decimal fractions such as 0.24: estimated tax is left out")
 	}
 	return nil
+}
+
+// NoTargetsNote is said on stderr when the plan uses the equal-weight
+// fallback.
+const NoTargetsNote = "no targets: equal weights of the held securities (add \"targets:\" to the config, see \"wealthalloc init\", or pass --target FILE)"
+
+// equalWeights is the fallback without targets, as recs has it: each held
+// security's target is an equal share of the securities' value, as a
+// fraction of the total with cash (truncated to 6 places so they never add
+// up past it); cash keeps what is left. With nothing held there is nothing
+// to weigh: an error (exit 1) saying how to set targets.
+func equalWeights(held, cash map[string]decimal.Decimal) (map[string]decimal.Decimal, error) {
+	sec, total := decimal.Zero, decimal.Zero
+	n := 0
+	for _, v := range held {
+		if v.IsPositive() {
+			sec, n = sec.Add(v), n+1
+		}
+	}
+	total = sec
+	for _, c := range cash {
+		total = total.Add(c)
+	}
+	if n == 0 || !total.IsPositive() {
+		return nil, fmt.Errorf("no targets, and no priced holdings to weigh equally: add \"targets:\" to the config (see \"wealthalloc init\") or pass --target FILE")
+	}
+	w := sec.Div(decimal.NewFromInt(int64(n))).DivRound(total, 12).Truncate(6)
+	out := make(map[string]decimal.Decimal, n)
+	for s, v := range held {
+		if v.IsPositive() {
+			out[s] = w
+		}
+	}
+	return out, nil
 }
 
 func parseRates(short, long, state string) (portfolio.TaxRates, string) {
