@@ -12,6 +12,7 @@ import (
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/cli/trade"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
+	"github.com/wealthalloc/wealthalloc/internal/tax"
 )
 
 // AddTradingCommands adds `harvest execute` and `harvest list` to the
@@ -120,6 +121,9 @@ func runExecute(ctx context.Context, f *cmdutil.Factory, g *cmdutil.GatewayFlags
 			_ = output.WriteJSON(f.IO.Out, doc)
 		}
 		return err
+	}
+	if cfg.Tax.Rates.Short == "" || cfg.Tax.Rates.Long == "" {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s\n", tax.DefaultRatesNote)
 	}
 	if plan.Resized != "" {
 		fmt.Fprintf(f.IO.ErrOut, "note: %s; tax_harvests keeps the scanned quantity, and the executed one goes in its note\n", plan.Resized)
