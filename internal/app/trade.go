@@ -110,9 +110,9 @@ type TradeRequest struct {
 }
 
 // DefaultTradeRates are the rates assumed when the config has none: the
-// harvest scan's defaults.
-var DefaultTradeRates = portfolio.TaxRates{Short: decimal.NewNullDecimal(decimal.RequireFromString("0.24")),
-	Long: decimal.NewNullDecimal(decimal.RequireFromString("0.15"))}
+// one default every command uses (tax.DefaultRates).
+var DefaultTradeRates = portfolio.TaxRates{Short: decimal.NewNullDecimal(tax.DefaultRates.Short),
+	Long: decimal.NewNullDecimal(tax.DefaultRates.Long)}
 
 // PreviewLot is the part of one (sub-)lot a sale would consume.
 type PreviewLot struct {
