@@ -10,14 +10,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wealthalloc/wealthalloc/internal/app"
-	"github.com/wealthalloc/wealthalloc/internal/cli/allocation"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
 	"github.com/wealthalloc/wealthalloc/internal/cli/trade"
 	"github.com/wealthalloc/wealthalloc/internal/ibkr"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
-	"github.com/wealthalloc/wealthalloc/internal/refdata"
-	"github.com/wealthalloc/wealthalloc/internal/tax"
 )
 
 // executeFlags are the flags --execute adds.
@@ -74,67 +71,11 @@ type ExecuteJSON struct {
 
 func runExecute(ctx context.Context, opts *Options, ex *executeFlags) error {
 	f := opts.Factory
-	asOf, err := f.AsOf()
+	pl, err := makePlan(ctx, opts)
 	if err != nil {
 		return err
 	}
-	pr, err := f.Printer()
-	if err != nil {
-		return err
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	targets, src, err := allocation.LoadTargets(f, opts.TargetFile)
-	if err != nil {
-		return err
-	}
-	ident, err := tax.NewIdentical(tax.DefaultIdentical, cfg.Tax.SubstantiallyIdentical)
-	if err != nil {
-		return fmt.Errorf("config tax.substantially_identical: %w", err)
-	}
-	rates, rateNote := parseRates(cfg.Tax.Rates.Short, cfg.Tax.Rates.Long, cfg.Tax.Rates.State)
-	p, err := f.Portfolio(ctx)
-	if err != nil {
-		return err
-	}
-	extra := make([]string, 0, len(targets.Symbols))
-	for s := range targets.Symbols {
-		extra = append(extra, s)
-	}
-	st, err := p.RebalanceState(ctx, asOf, extra)
-	if err != nil {
-		return err
-	}
-	held := map[string]decimal.Decimal{}
-	for _, l := range st.Lots {
-		if px, ok := st.Prices[l.Symbol]; ok {
-			held[l.Symbol] = held[l.Symbol].Add(l.Quantity.Mul(px))
-		}
-	}
-	symT, err := portfolio.SymbolTargets(targets, held, refdata.Classify)
-	if err != nil {
-		return err
-	}
-	if targets.Empty() {
-		if symT, err = equalWeights(held, st.Cash); err != nil {
-			return err
-		}
-		src = "none: equal weights of the held securities"
-		fmt.Fprintln(f.IO.ErrOut, "note: "+NoTargetsNote)
-	}
-	plan, err := portfolio.Rebalance(portfolio.RebalanceInput{AsOf: asOf, Accounts: st.Accounts, Lots: st.Lots, Cash: st.Cash,
-		Prices: st.Prices, Targets: symT, Band: decimal.NewFromFloat(opts.Band).Shift(-2), MinTrade: decimal.NewFromFloat(opts.MinTrade),
-		CashOnly: opts.CashOnly, TaxAware: opts.TaxAware, Rates: rates, Identical: ident.Same,
-		History: st.Trades, Disposals: st.Disposals})
-	if err != nil {
-		return err
-	}
-	names := map[string]string{}
-	for _, a := range st.Accounts {
-		names[a.ID] = a.Name
-	}
+	asOf, pr, cfg, p, plan, names, src, rateNote := pl.asOf, pl.pr, pl.cfg, pl.p, pl.plan, pl.names, pl.src, pl.rateNote
 	doc := ExecuteJSON{Plan: Document(asOf, plan, names, opts, src, rateNote), Orders: []StepJSON{}}
 	if !plan.Feasible {
 		for _, pb := range plan.Problems {

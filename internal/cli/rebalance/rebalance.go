@@ -9,9 +9,11 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
+	"github.com/wealthalloc/wealthalloc/internal/app"
 	"github.com/wealthalloc/wealthalloc/internal/cli/allocation"
 	"github.com/wealthalloc/wealthalloc/internal/cli/cmdutil"
 	"github.com/wealthalloc/wealthalloc/internal/cli/output"
+	"github.com/wealthalloc/wealthalloc/internal/config"
 	"github.com/wealthalloc/wealthalloc/internal/portfolio"
 	"github.com/wealthalloc/wealthalloc/internal/refdata"
 	"github.com/wealthalloc/wealthalloc/internal/tax"
@@ -131,33 +133,47 @@ type DocumentJSON struct {
 	TaxRates      string                     `json:"tax_rates"`
 }
 
-// Run plans and prints.
-func Run(ctx context.Context, opts *Options) error {
+// planned is a rebalance plan with what printing and executing it need.
+type planned struct {
+	asOf     portfolio.Date
+	pr       *output.Printer
+	cfg      *config.Config
+	p        *app.Portfolio
+	plan     *portfolio.Plan
+	names    map[string]string
+	src      string
+	rateNote string
+	rates    portfolio.TaxRates
+}
+
+// makePlan loads the books, targets and rates and plans the rebalance: the
+// one path `rebalance` and `rebalance --execute` share.
+func makePlan(ctx context.Context, opts *Options) (*planned, error) {
 	f := opts.Factory
 	asOf, err := f.AsOf()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pr, err := f.Printer()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, err := f.Config()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	targets, src, err := allocation.LoadTargets(f, opts.TargetFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ident, err := tax.NewIdentical(tax.DefaultIdentical, cfg.Tax.SubstantiallyIdentical)
 	if err != nil {
-		return fmt.Errorf("config tax.substantially_identical: %w", err)
+		return nil, fmt.Errorf("config tax.substantially_identical: %w", err)
 	}
 	rates, rateNote := parseRates(cfg.Tax.Rates.Short, cfg.Tax.Rates.Long, cfg.Tax.Rates.State)
 	p, err := f.Portfolio(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	extra := make([]string, 0, len(targets.Symbols))
 	for s := range targets.Symbols {
@@ -165,7 +181,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	st, err := p.RebalanceState(ctx, asOf, extra)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	held := map[string]decimal.Decimal{}
 	for _, l := range st.Lots {
@@ -175,11 +191,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	symT, err := portfolio.SymbolTargets(targets, held, refdata.Classify)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if targets.Empty() {
 		if symT, err = equalWeights(held, st.Cash); err != nil {
-			return err
+			return nil, err
 		}
 		src = "none: equal weights of the held securities"
 		fmt.Fprintln(f.IO.ErrOut, "note: "+NoTargetsNote)
@@ -189,12 +205,23 @@ func Run(ctx context.Context, opts *Options) error {
 		CashOnly: opts.CashOnly, TaxAware: opts.TaxAware, Rates: rates, Identical: ident.Same,
 		History: st.Trades, Disposals: st.Disposals})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	names := map[string]string{}
 	for _, a := range st.Accounts {
 		names[a.ID] = a.Name
 	}
+	return &planned{asOf: asOf, pr: pr, cfg: cfg, p: p, plan: plan, names: names, src: src, rateNote: rateNote, rates: rates}, nil
+}
+
+// Run plans and prints.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.Factory
+	pl, err := makePlan(ctx, opts)
+	if err != nil {
+		return err
+	}
+	asOf, pr, cfg, plan, names, src, rateNote, rates := pl.asOf, pl.pr, pl.cfg, pl.plan, pl.names, pl.src, pl.rateNote, pl.rates
 	doc := Document(asOf, plan, names, opts, src, rateNote)
 	if err := pr.Print(Table(doc), doc); err != nil {
 		return err
