@@ -14,7 +14,7 @@ import (
 
 const tradesHeader = "id,date,account,action,symbol,quantity,price,fees,amount,currency,lots,note\n"
 
-var hashKeyRE = regexp.MustCompile(`^csv:[0-9a-f]{24}:[0-9]+$`)
+var hashKeyRE = regexp.MustCompile(`^csv:\d{4}-\d\d-\d\d:[0-9a-f]{24}:[0-9]+$`)
 
 func TestParseTradesCSV(t *testing.T) {
 	in := "\uFEFF# exported by hand\n" +
@@ -70,7 +70,7 @@ func TestParseTradesCSV(t *testing.T) {
 		}
 		if i < len(want) && want[i].Trade.Key == "" {
 			if !hashKeyRE.MatchString(tt.Key) || len(tt.ID) != 36 {
-				t.Errorf("line %d: ID %q, Key %q: want a UUID and a csv:<hash>:<n> key", rows[i].Line, tt.ID, tt.Key)
+				t.Errorf("line %d: ID %q, Key %q: want a UUID and a csv:<date>:<hash>:<n> key", rows[i].Line, tt.ID, tt.Key)
 			}
 			tt.ID, tt.Key = "", ""
 		}

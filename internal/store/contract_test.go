@@ -599,7 +599,7 @@ func testDerivedRejected(t *testing.T, s *Store) {
 	foreignCash.Cash[g.ira.ID] = d("1")
 	wantErr(t, "ReplaceDerived(cash of another portfolio's account)", s.ReplaceDerived(ctx, f.user, f.pf, foreignCash), ErrConstraint)
 
-	// A disposal of a lot that is not stored violates the foreign key.
+	// A disposal of a lot that is not among the lots written is refused.
 	orphan := sampleDerived(f)
 	orphan.Disposals[0].LotID = ids.New()
 	wantErr(t, "ReplaceDerived(disposal of unknown lot)", s.ReplaceDerived(ctx, f.user, f.pf, orphan), ErrConstraint)

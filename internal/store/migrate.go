@@ -20,9 +20,21 @@ var migrationsFS embed.FS
 
 // migrate applies every pending migration of the dialect.
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
-	fsys, err := fs.Sub(migrationsFS, "migrations/"+string(d))
+	p, err := migrator(db, d)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate %s schema: %w", d, err)
+	}
+	return nil
+}
+
+// migrator is the goose provider of the dialect's embedded migrations.
+func migrator(db *sql.DB, d Dialect) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+string(d))
+	if err != nil {
+		return nil, err
 	}
 	var (
 		gd   goose.Dialect
@@ -37,18 +49,11 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 		// so that serve instances starting together migrate once.
 		l, err := lock.NewPostgresTableLocker(lock.WithTableLockTimeout(time.Second, 300))
 		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
+			return nil, err
 		}
 		opts = append(opts, goose.WithLocker(l))
 	default:
-		return fmt.Errorf("migrate: unknown dialect %q", d)
+		return nil, fmt.Errorf("unknown dialect %q", d)
 	}
-	p, err := goose.NewProvider(gd, db, fsys, opts...)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate %s schema: %w", d, err)
-	}
-	return nil
+	return goose.NewProvider(gd, db, fsys, opts...)
 }
