@@ -113,7 +113,7 @@ func (p *Portfolio) ImportTrades(ctx context.Context, file string, rows []import
 		// now imported for them (and an adopted opening deposit to the
 		// account's imported cash): otherwise both would count.
 		var dropKeys []string
-		if len(fresh) > 0 {
+		if len(fresh) > 0 && hasAdoptions(stored) {
 			all, dropKeys = withoutAdoptions(stored, fresh)
 			fresh = all[len(all)-len(fresh):]
 			res.ReplacedAdoptions = len(dropKeys)
@@ -340,6 +340,17 @@ func quantityText(t portfolio.Trade) string {
 		return t.Quantity.String() + ":" + t.SplitFrom.String()
 	}
 	return t.Quantity.String()
+}
+
+// hasAdoptions reports whether any stored trade is a position or deposit
+// sync adopted (the common case, none, spares withoutAdoptions' lookups).
+func hasAdoptions(stored []portfolio.Trade) bool {
+	for i := range stored {
+		if strings.HasPrefix(stored[i].Key, "ib:open") {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutAdoptions returns the history stored + fresh without the opening
