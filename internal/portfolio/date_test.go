@@ -28,3 +28,29 @@ func TestDateStringMatchesTime(t *testing.T) {
 		t.Errorf("DateOf(...).String() = %q", got)
 	}
 }
+
+// TestParseDateMatchesTime checks the fast path against time.Parse on
+// every day from 1600 to 2400 and on malformed and impossible dates.
+func TestParseDateMatchesTime(t *testing.T) {
+	for d := MustDate("1600-01-01"); d <= MustDate("2400-12-31"); d++ {
+		s := d.Time().Format(DateLayout)
+		got, err := ParseDate(s)
+		if err != nil || got != d {
+			t.Fatalf("ParseDate(%q) = %d, %v; want %d", s, got, err, d)
+		}
+	}
+	for _, s := range []string{"2023-02-29", "2024-02-30", "2024-13-01", "2024-00-10", "2024-01-00", "2024-04-31",
+		"2024-1-01", "24-01-01", "2024/01/01", "2024-01-01 ", "", "abcd-ef-gh", "+024-01-01", "2024-0a-01"} {
+		_, err := ParseDate(s)
+		_, terr := time.Parse(DateLayout, s)
+		if (err == nil) != (terr == nil) {
+			t.Errorf("ParseDate(%q) err = %v; time.Parse err = %v", s, err, terr)
+		}
+		if err == nil {
+			continue
+		}
+		if _, ok := parseDateFast(s); ok {
+			t.Errorf("parseDateFast(%q) accepted an invalid date", s)
+		}
+	}
+}
