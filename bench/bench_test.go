@@ -172,3 +172,51 @@ func BenchmarkHoldings10kLots(b *testing.B) {
 		run(b, "holdings", "-o", "json", "--db", db, "--as-of", "2025-01-20")
 	}
 }
+
+// BenchmarkImportTrades1kInto100k imports the next 1,000 trades of a
+// history into a database that holds its first 100,000: the daily or
+// weekly import of someone with a long history. It reports trades/s of
+// the small file; the cost is dominated by what the import does with the
+// history already stored.
+func BenchmarkImportTrades1kInto100k(b *testing.B) {
+	const stored, added = 100_000, 1_000
+	dir := b.TempDir()
+	var all bytes.Buffer
+	if err := WriteTrades(&all, stored+added); err != nil {
+		b.Fatal(err)
+	}
+	lines := strings.SplitAfter(all.String(), "\n")
+	header := lines[0]
+	first, next := filepath.Join(dir, "first.csv"), filepath.Join(dir, "next.csv")
+	writeFile(b, first, func(buf *bytes.Buffer) error {
+		_, err := buf.WriteString(strings.Join(lines[:1+stored], ""))
+		return err
+	})
+	writeFile(b, next, func(buf *bytes.Buffer) error {
+		_, err := buf.WriteString(header + strings.Join(lines[1+stored:], ""))
+		return err
+	})
+	base := setup(b, filepath.Join(dir, "base"))
+	run(b, "import", "trades", first, "--db", base)
+	img, err := os.ReadFile(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := filepath.Join(dir, fmt.Sprintf("copy%d.db", i))
+		if err := os.WriteFile(db, img, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		out := run(b, "import", "trades", next, "--db", db)
+		b.StopTimer()
+		if !strings.Contains(out, fmt.Sprintf("added %d of %d rows", added, added)) {
+			b.Fatalf("import output = %q; want all %d rows added", out, added)
+		}
+		_ = os.Remove(db)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(added*b.N)/b.Elapsed().Seconds(), "trades/s")
+}

@@ -44,6 +44,7 @@ func runContract(t *testing.T, open func(t testing.TB) *Store) {
 		{"ids-per-portfolio", testIDsPerPortfolio},
 		{"derived", testDerived},
 		{"derived-rejected", testDerivedRejected},
+		{"derived-differences", testDerivedDifferences},
 		{"prices", testPrices},
 		{"events", testEvents},
 		{"scaled-limits", testScaledLimits},

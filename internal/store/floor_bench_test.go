@@ -100,4 +100,3 @@ func floorInsert(b *testing.B, tx *sql.Tx, table string, cols, n int, row func(a
 		}
 	}
 }
-
