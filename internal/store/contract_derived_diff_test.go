@@ -170,3 +170,55 @@ func lotStamps(t *testing.T, s *Store, pf string) map[string]string {
 	must(t, "read lot stamps", rows.Err())
 	return out
 }
+
+// testDerivedConcurrent runs two ReplaceDerived of one portfolio at once:
+// B starts while A's transaction is still open. Whatever the engine and
+// isolation level, the rows stored afterwards are exactly one of the two
+// sets (B's when B succeeds, which it should after waiting for A), never
+// a mixture of A's rows and B's.
+func testDerivedConcurrent(t *testing.T, s *Store) {
+	ctx := t.Context()
+	f := newFixture(t, s, "alice")
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := diffDerived(f, rng, 10, 2)
+	base.Holdings = []portfolio.Holding{{AccountID: f.taxable.ID, Symbol: "S1", Quantity: d("1"), CostBasis: d("1"),
+		AdjustedBasis: d("1"), Lots: 1, FirstAcquired: date("2024-01-02")}}
+	must(t, "ReplaceDerived base", s.ReplaceDerived(ctx, f.user, f.pf, base))
+	a, b := cloneDerived(base), cloneDerived(base)
+	a.Lots = append(a.Lots, diffDerived(f, rng, 1, 0).Lots...)
+	b.Lots = append(b.Lots, diffDerived(f, rng, 1, 0).Lots...)
+	a.Lots[0].Quantity = a.Lots[0].Quantity.Add(d("1"))
+	b.Lots[0].Quantity = b.Lots[0].Quantity.Add(d("2"))
+	a.Holdings = []portfolio.Holding{{AccountID: f.taxable.ID, Symbol: "S1", Quantity: d("2"), CostBasis: d("1"),
+		AdjustedBasis: d("1"), Lots: 1, FirstAcquired: date("2024-01-02")}}
+	b.Holdings = []portfolio.Holding{{AccountID: f.taxable.ID, Symbol: "S1", Quantity: d("3"), CostBasis: d("1"),
+		AdjustedBasis: d("1"), Lots: 1, FirstAcquired: date("2024-01-02")}}
+
+	aWrote, release := make(chan struct{}), make(chan struct{})
+	aDone, bDone := make(chan error, 1), make(chan error, 1)
+	go func() {
+		aDone <- s.InTx(ctx, func(q *Queries) error {
+			if err := q.ReplaceDerived(ctx, f.user, f.pf, a); err != nil {
+				return err
+			}
+			select {
+			case <-aWrote: // a retry: already signalled
+			default:
+				close(aWrote)
+			}
+			<-release
+			return nil
+		})
+	}()
+	<-aWrote
+	go func() { bDone <- s.ReplaceDerived(ctx, f.user, f.pf, b) }()
+	time.Sleep(300 * time.Millisecond) // B is waiting for A (or, wrongly, already read A's old rows)
+	close(release)
+	must(t, "ReplaceDerived A", <-aDone)
+	if err := <-bDone; err != nil {
+		t.Logf("B failed (%v): the rows must be A's", err)
+		checkDerived(t, s, f.pf, a)
+		return
+	}
+	checkDerived(t, s, f.pf, b)
+}

@@ -45,6 +45,7 @@ func runContract(t *testing.T, open func(t testing.TB) *Store) {
 		{"derived", testDerived},
 		{"derived-rejected", testDerivedRejected},
 		{"derived-differences", testDerivedDifferences},
+		{"derived-concurrent", testDerivedConcurrent},
 		{"prices", testPrices},
 		{"events", testEvents},
 		{"scaled-limits", testScaledLimits},

@@ -47,6 +47,18 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 		if err != nil {
 			return err
 		}
+		// The portfolio row is written first: on PostgreSQL that locks it
+		// until commit, so a concurrent ReplaceDerived of the same portfolio
+		// waits here, before reading the rows it compares with, instead of
+		// comparing with rows the first one is about to change (which, at
+		// READ COMMITTED, would store a mixture of the two).
+		var through any
+		if d.Through != nil {
+			through = d.Through.String()
+		}
+		if _, err := q.db.ExecContext(ctx, `UPDATE portfolios SET books_through = $1 WHERE id = $2`, through, portfolioID); err != nil {
+			return wrapErr("update books date", err)
+		}
 		checkAcct := func(what, id, acct string) error {
 			if _, ok := accts[acct]; !ok {
 				return fmt.Errorf("%s %s: account %q is not in portfolio %s: %w", what, id, acct, portfolioID, ErrConstraint)
@@ -68,17 +80,7 @@ func (q *Queries) ReplaceDerived(ctx context.Context, userID, portfolioID string
 		if err := w.disposals(ctx, disposals); err != nil {
 			return err
 		}
-		if err := w.holdingsAndCash(ctx, d, checkAcct); err != nil {
-			return err
-		}
-		var through any
-		if d.Through != nil {
-			through = d.Through.String()
-		}
-		if _, err := q.db.ExecContext(ctx, `UPDATE portfolios SET books_through = $1 WHERE id = $2`, through, portfolioID); err != nil {
-			return wrapErr("update books date", err)
-		}
-		return nil
+		return w.holdingsAndCash(ctx, d, checkAcct)
 	})
 	if err != nil {
 		return fmt.Errorf("replace derived data of portfolio %s: %w", portfolioID, err)

@@ -27,6 +27,17 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate %s schema: %w", d, err)
 	}
+	// goose leaves a database a newer release migrated further as it is;
+	// this release would then misread it (an older one, for instance,
+	// would not recognise date-led CSV keys and import everything again).
+	have, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("read %s schema version: %w", d, err)
+	}
+	if srcs := p.ListSources(); len(srcs) > 0 && have > srcs[len(srcs)-1].Version {
+		return fmt.Errorf("the database's schema is version %d, newer than the %d this wealthalloc knows: a newer release wrote it; upgrade wealthalloc (go install github.com/wealthalloc/wealthalloc/cmd/wealthalloc@latest) to use it",
+			have, srcs[len(srcs)-1].Version)
+	}
 	return nil
 }
 

@@ -163,3 +163,20 @@ func rebind(d Dialect, q string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestOpenRefusesNewerSchema: a database a newer release migrated further
+// is refused with a message that says to upgrade, and left as it was.
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	s := openSQLiteAt(t, path)
+	if _, err := s.db.Exec(`INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, TRUE)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path)
+	if err == nil || !strings.Contains(err.Error(), "schema is version 999") || !strings.Contains(err.Error(), "upgrade wealthalloc") {
+		t.Fatalf("Open(newer schema) err = %v; want a refusal naming version 999 and the upgrade", err)
+	}
+}

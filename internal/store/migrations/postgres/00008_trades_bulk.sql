@@ -5,8 +5,8 @@
 
 -- +goose Up
 UPDATE trades SET trade_key = 'csv:' || trade_date || ':' || substr(trade_key, 5)
-WHERE trade_key LIKE 'csv:%' AND trade_key NOT LIKE 'csv:id:%';
+WHERE substr(trade_key, 1, 4) = 'csv:' AND substr(trade_key, 1, 7) <> 'csv:id:';
 
 -- +goose Down
 UPDATE trades SET trade_key = 'csv:' || substr(trade_key, 16)
-WHERE trade_key LIKE 'csv:%' AND trade_key NOT LIKE 'csv:id:%';
+WHERE substr(trade_key, 1, 4) = 'csv:' AND substr(trade_key, 1, 7) <> 'csv:id:';

@@ -50,7 +50,7 @@ INSERT INTO trades_new (id, user_id, portfolio_id, account_id, trade_date, actio
     created_at, updated_at)
 SELECT id, user_id, portfolio_id, account_id, trade_date, action, symbol, quantity, split_from,
     price, fees, amount, currency, lots, note,
-    CASE WHEN trade_key LIKE 'csv:%' AND trade_key NOT LIKE 'csv:id:%'
+    CASE WHEN substr(trade_key, 1, 4) = 'csv:' AND substr(trade_key, 1, 7) <> 'csv:id:'
          THEN 'csv:' || trade_date || ':' || substr(trade_key, 5) ELSE trade_key END,
     status, broker_order_id, broker_perm_id, broker_exec_id, created_at, updated_at
 FROM trades;
@@ -90,7 +90,7 @@ INSERT INTO trades_old (id, user_id, portfolio_id, account_id, trade_date, actio
     created_at, updated_at)
 SELECT id, user_id, portfolio_id, account_id, trade_date, action, symbol, quantity, split_from,
     price, fees, amount, currency, lots, note,
-    CASE WHEN trade_key LIKE 'csv:%' AND trade_key NOT LIKE 'csv:id:%'
+    CASE WHEN substr(trade_key, 1, 4) = 'csv:' AND substr(trade_key, 1, 7) <> 'csv:id:'
          THEN 'csv:' || substr(trade_key, 16) ELSE trade_key END,
     status, broker_order_id, broker_perm_id, broker_exec_id, created_at, updated_at
 FROM trades;
