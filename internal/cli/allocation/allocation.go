@@ -262,8 +262,15 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(v.Missing) > 0 {
 		fmt.Fprintf(f.IO.ErrOut, "warning: no price on or before %s for %s: left out of the weights\n", asOf, strings.Join(v.Missing, ", "))
 	}
+	if targets.Empty() && !opts.Optimize && pr.Format != output.FormatJSON {
+		fmt.Fprintln(f.IO.ErrOut, NoTargetsNote)
+	}
 	return nil
 }
+
+// NoTargetsNote says why the target and drift columns are empty.
+const NoTargetsNote = `note: no targets, so no drift: add "targets:" to the config (see "wealthalloc init") or pass --target FILE; ` +
+	`--optimize suggests weights (rebalance and recs measure against equal weights meanwhile)`
 
 func onlyAccount(v portfolio.Valuation, id string) portfolio.Valuation {
 	out := portfolio.Valuation{AsOf: v.AsOf, Cash: map[string]decimal.Decimal{}, Missing: v.Missing}
