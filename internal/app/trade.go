@@ -150,10 +150,13 @@ type TradePreview struct {
 	ShortGain     decimal.Decimal
 	LongGain      decimal.Decimal
 	Washed        decimal.Decimal // loss of this sale the wash-sale rule disallows
-	Tax           decimal.Decimal
-	RatesAssumed  bool
-	Warnings      []string
-	Problems      []string // reasons the order is not placed
+	// WashesRealized is, for a purchase, the loss already realised by
+	// earlier sales that buying would disallow (each also a warning).
+	WashesRealized decimal.Decimal
+	Tax            decimal.Decimal
+	RatesAssumed   bool
+	Warnings       []string
+	Problems       []string // reasons the order is not placed
 	// WeightBefore and WeightAfter are the symbol's weight in the
 	// portfolio before and after the order; null when the order has
 	// problems (an order that cannot be placed has no "after").
@@ -585,6 +588,7 @@ func (p *Portfolio) buyWarnings(pv *TradePreview, accts []portfolio.Account, bef
 	}
 	for _, id := range order {
 		if d := now[id].Sub(was[id]); d.IsPositive() {
+			pv.WashesRealized = pv.WashesRealized.Add(d)
 			g := info[id]
 			pv.Warnings = append(pv.Warnings, fmt.Sprintf("wash sale: this purchase would wash %s of the loss realised selling %s on %s in %s (IRC §1091); buying on or after %s would not",
 				d.StringFixed(2), g.Symbol, g.DateSold, names[g.AccountID], g.DateSold.AddDays(31)))

@@ -78,7 +78,8 @@ type HarvestPlan struct {
 // with the sale's proceeds in whole shares. It refuses a harvest whose
 // sale would be washed, that shows no loss at the current price, or whose
 // replacement is substantially identical to what is sold.
-func (p *Portfolio) PlanHarvest(ctx context.Context, b TradeBroker, id, replacement string, base TradeRequest) (*HarvestPlan, error) {
+func (p *Portfolio) PlanHarvest(ctx context.Context, b TradeBroker, id string, opt HarvestPlanOptions, base TradeRequest) (*HarvestPlan, error) {
+	replacement := opt.Replacement
 	h, err := p.Store.Harvest(ctx, p.PortfolioID, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("no harvest opportunity %q (see \"wealthalloc harvest list\")", id)
@@ -162,7 +163,23 @@ func (p *Portfolio) PlanHarvest(ctx context.Context, b TradeBroker, id, replacem
 		return plan, err
 	}
 	plan.Buy.Warnings = append(plan.Buy.Warnings, ws...)
+	if plan.Buy.WashesRealized.IsPositive() && !opt.AllowWash {
+		plan.Buy.Problems = append(plan.Buy.Problems, fmt.Sprintf(
+			"buying %s would wash %s of losses already realised (see the warnings), taking back part of what harvesting %s is for: pick another replacement, or pass --allow-wash to buy it anyway",
+			plan.Replacement, plan.Buy.WashesRealized.StringFixed(2), h.Symbol))
+	}
 	return plan, plan.Buy.Refused()
+}
+
+// HarvestPlanOptions are the choices of a harvest plan.
+type HarvestPlanOptions struct {
+	// Replacement is the symbol bought with the proceeds; "" takes the
+	// scan's suggestion.
+	Replacement string
+	// AllowWash accepts a replacement whose purchase disallows losses
+	// already realised (refused otherwise: the scan never suggests one,
+	// but --replacement can name one).
+	AllowWash bool
 }
 
 // replacementWashes warns when buying replacement would wash a loss the

@@ -39,7 +39,7 @@ type ExecuteJSON struct {
 func NewCmdExecute(f *cmdutil.Factory) *cobra.Command {
 	var (
 		g           cmdutil.GatewayFlags
-		replacement string
+		opt         app.HarvestPlanOptions
 		submit, yes bool
 	)
 	cmd := &cobra.Command{
@@ -49,8 +49,9 @@ func NewCmdExecute(f *cmdutil.Factory) *cobra.Command {
 opportunity's lot (named as the specific lot) and a market purchase of the
 replacement (--replacement, default the scan's first suggestion) for the
 sale's proceeds in whole shares. Refused when the sale would be a wash sale,
-when the lot shows no loss at the current price, or when the replacement is
-substantially identical to what is sold.
+when the lot shows no loss at the current price, when the replacement is
+substantially identical to what is sold, or when buying it would wash a loss
+already realised (--allow-wash buys it anyway).
 
 The sale is followed to its fill before the purchase is sent. The outcome
 goes into tax_harvests: executed, the two trades, the loss realised and the
@@ -63,11 +64,12 @@ date from which buying the sold security back is safe (sale + 31 days).`,
 			if yes && !submit {
 				return cmdutil.FlagErrorf("--yes confirms a --submit: add --submit to place the orders")
 			}
-			return runExecute(cmd.Context(), f, &g, args[0], replacement, submit, yes)
+			return runExecute(cmd.Context(), f, &g, args[0], opt, submit, yes)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&replacement, "replacement", "", "symbol to buy instead (default: the scan's first suggestion)")
+	fl.StringVar(&opt.Replacement, "replacement", "", "symbol to buy instead (default: the scan's first suggestion)")
+	fl.BoolVar(&opt.AllowWash, "allow-wash", false, "buy the replacement even when the purchase washes losses already realised")
 	fl.BoolVar(&submit, "submit", false, "place the two orders (without it: preview only)")
 	fl.BoolVar(&yes, "yes", false, "do not ask for confirmation")
 	fl.BoolVar(&g.Live, "live", false, "allow a live (non-DU) account; trading.live must be true in the config too")
@@ -75,7 +77,7 @@ date from which buying the sold security back is safe (sale + 31 days).`,
 	return cmd
 }
 
-func runExecute(ctx context.Context, f *cmdutil.Factory, g *cmdutil.GatewayFlags, id, replacement string, submit, yes bool) error {
+func runExecute(ctx context.Context, f *cmdutil.Factory, g *cmdutil.GatewayFlags, id string, opt app.HarvestPlanOptions, submit, yes bool) error {
 	pr, err := f.Printer()
 	if err != nil {
 		return err
@@ -94,7 +96,7 @@ func runExecute(ctx context.Context, f *cmdutil.Factory, g *cmdutil.GatewayFlags
 	}
 	defer conn.Close()
 	base := app.TradeRequest{Rates: trade.Rates(cfg), Targets: trade.Targets(cfg)}
-	plan, err := p.PlanHarvest(ctx, conn.Client, id, replacement, base)
+	plan, err := p.PlanHarvest(ctx, conn.Client, id, opt, base)
 	if plan == nil || plan.Sell == nil {
 		return err
 	}

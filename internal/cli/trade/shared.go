@@ -167,15 +167,17 @@ type PreviewJSON struct {
 	ShortGain     decimal.Decimal     `json:"short_term_gain"`
 	LongGain      decimal.Decimal     `json:"long_term_gain"`
 	Washed        decimal.Decimal     `json:"wash_disallowed"`
-	Tax           decimal.Decimal     `json:"estimated_tax"`
-	RatesAssumed  bool                `json:"tax_rates_assumed"`
-	SafeAfter     *portfolio.Date     `json:"buy_back_safe_from"`
-	WeightBefore  decimal.NullDecimal `json:"weight_before"` // null when the order has problems
-	WeightAfter   decimal.NullDecimal `json:"weight_after"`
-	Target        decimal.NullDecimal `json:"target"`
-	DriftAfter    decimal.NullDecimal `json:"drift_after"`
-	Warnings      []string            `json:"warnings"`
-	Problems      []string            `json:"problems"`
+	// WashesRealized: a purchase's disallowing of losses already realised.
+	WashesRealized decimal.Decimal     `json:"washes_realized_loss"`
+	Tax            decimal.Decimal     `json:"estimated_tax"`
+	RatesAssumed   bool                `json:"tax_rates_assumed"`
+	SafeAfter      *portfolio.Date     `json:"buy_back_safe_from"`
+	WeightBefore   decimal.NullDecimal `json:"weight_before"` // null when the order has problems
+	WeightAfter    decimal.NullDecimal `json:"weight_after"`
+	Target         decimal.NullDecimal `json:"target"`
+	DriftAfter     decimal.NullDecimal `json:"drift_after"`
+	Warnings       []string            `json:"warnings"`
+	Problems       []string            `json:"problems"`
 }
 
 // ContractJSON is the gateway's contract.
@@ -210,7 +212,7 @@ func Preview(pv *app.TradePreview) PreviewJSON {
 			Delayed: pv.Quote.Delayed},
 		ExpectedPrice: pv.ExpectedPrice, PriceSource: pv.PriceSource, OrderPrice: pv.OrderPrice, Value: pv.Value,
 		Commission: pv.Commission, Total: pv.Total, Available: pv.Available, AvailableTag: pv.AvailableTag, Held: pv.Held,
-		Lots: pv.Lots, Gain: pv.Gain, ShortGain: pv.ShortGain, LongGain: pv.LongGain, Washed: pv.Washed, Tax: pv.Tax,
+		Lots: pv.Lots, Gain: pv.Gain, ShortGain: pv.ShortGain, LongGain: pv.LongGain, Washed: pv.Washed, WashesRealized: pv.WashesRealized, Tax: pv.Tax,
 		RatesAssumed: pv.RatesAssumed, SafeAfter: pv.SafeAfter, WeightBefore: pv.WeightBefore, WeightAfter: pv.WeightAfter,
 		Target: pv.Target, Warnings: pv.Warnings, Problems: pv.Problems}
 	if d.Lots == nil {
